@@ -1,0 +1,330 @@
+//! The ELY wire envelope and response, in both security modes.
+//!
+//! Standard mode: `data` = Base64(SM2(JSON)) to the receiver's key, and
+//! `sign` = hex SM3(`{data}&{reqtime}&{appkey}&{appsecret}`) over `data` as
+//! transmitted. Envelope mode (spec 9.3.3): `data` = Base64(SM4-ECB(JSON))
+//! with a fresh key, and `sign` = Base64(SM2(key)). On input the mode is
+//! told by `sign`: 64 hex characters is a digest, anything else an envelope.
+
+use super::{ElyRequest, ResponseCode, Transcode};
+use crate::error::{Invalid, Problem};
+use crate::time::{Shape, within_window};
+use crate::wire::{Map, Value, WireMessage};
+use baohan_gm::envelope::{self, KeyForm};
+use baohan_gm::sm2::{self, Accept, CipherFormat, Layout, PrivateKey, PublicKey};
+use baohan_gm::{Encoding, sm3};
+use baohan_masking::Secret;
+use chrono::{DateTime, FixedOffset};
+
+/// The largest body we read: ELY104 carries a Base64 PDF, SM2-wrapped.
+pub const MAX_BODY: usize = 24 * 1024 * 1024;
+
+crate::wire_message! {
+    /// 请求报文 (spec 9.2.1).
+    pub struct WireRequest {
+        /// 交易码
+        transcode: req String = "transcode" max 20;
+        /// 流水号: 32 hex characters (a UUID without dashes)
+        msgcode: req String = "msgcode" max 32;
+        /// 银行标识
+        appid: req String = "appid" max 32;
+        /// 请求时间 yyyyMMddHHmmss
+        reqtime: req String = "reqtime" max 14;
+        /// 接口版本
+        version: req String = "version" max 10;
+        /// 请求报文加密后的数据
+        data: req String = "data" max MAX_BODY;
+        /// SM3 digest, or in envelope mode the SM2-wrapped SM4 key
+        sign: req String = "sign" max 4096;
+    }
+}
+
+crate::wire_message! {
+    /// 响应报文 (spec 9.2.2). `sign` is our addition for envelope-mode
+    /// responses (ELY103), where it carries the wrapped key.
+    pub struct WireResponse {
+        /// 响应状态
+        code: req ResponseCode = "code";
+        /// 响应描述
+        message: opt String = "message" max 200;
+        /// 响应报文加密后的数据
+        data: opt String = "data" max MAX_BODY;
+        sign: opt String = "sign" max 4096;
+    }
+}
+
+/// One platform's ELY settings: credentials, keys and crypto variants (⚙).
+#[derive(Debug, Clone)]
+pub struct ElyProfile {
+    pub appid: String,
+    pub appkey: String,
+    pub appsecret: Secret,
+    /// Our private key: the platform encrypts to its public half.
+    pub our_key: PrivateKey,
+    /// The platform's public key: we encrypt to it.
+    pub peer_key: PublicKey,
+    /// How we write SM2 ciphertexts (default C1C3C2 with the 04 prefix).
+    pub send_layout: Layout,
+    /// Which layout to try first when reading (all are accepted).
+    pub accept_first: CipherFormat,
+    pub clock_window_secs: i64,
+    pub version: String,
+}
+
+/// How an inbound message was protected, as detected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    Standard { layout: Layout },
+    Envelope { layout: Layout, key_form: KeyForm },
+}
+
+impl std::fmt::Display for Security {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Security::Standard { layout } => write!(f, "standard: SM3 sign, SM2 data ({layout})"),
+            Security::Envelope { layout, key_form } => {
+                write!(f, "digital envelope: SM4-ECB data, SM2 key ({layout}, key as {key_form})")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OpenedRequest {
+    pub transcode: Transcode,
+    pub msgcode: String,
+    pub reqtime: DateTime<FixedOffset>,
+    pub security: Security,
+    /// The decrypted business JSON, as received.
+    pub business: Map,
+    pub request: ElyRequest,
+}
+
+/// Why an inbound message was refused, with its spec 11.1 code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{} {}: {detail}", code.code(), code.text())]
+pub struct Rejection {
+    pub code: ResponseCode,
+    pub detail: String,
+}
+
+impl Rejection {
+    fn new(code: ResponseCode, detail: impl Into<String>) -> Self {
+        Rejection {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    fn invalid(e: Invalid) -> Self {
+        Rejection::new(ResponseCode::InvalidParams, e.to_string())
+    }
+
+    /// The response the platform receives.
+    pub fn response(&self) -> WireResponse {
+        WireResponse {
+            code: self.code,
+            message: Some(truncate(&format!("{}: {}", self.code.text(), self.detail), 200)),
+            data: None,
+            sign: None,
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// `{data}&{reqtime}&{appkey}&{appsecret}`: contains the secret, never log it.
+pub fn sign_input(data: &str, reqtime: &str, appkey: &str, appsecret: &str) -> String {
+    format!("{data}&{reqtime}&{appkey}&{appsecret}")
+}
+
+/// Whether `sign` is a digest (standard mode) rather than a wrapped key.
+pub fn is_digest(sign: &str) -> bool {
+    sign.len() == 64 && sign.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn parse_map(body: &[u8]) -> Result<Map, Rejection> {
+    if body.len() > MAX_BODY {
+        return Err(Rejection::new(ResponseCode::InvalidParams, format!("body is {} bytes, over the limit", body.len())));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Rejection::new(ResponseCode::InvalidParams, "body is not a JSON object")),
+    }
+}
+
+/// Opens protected `data`: verifies and decrypts per the detected mode.
+/// Returns the plaintext and what was detected.
+pub fn unprotect(
+    data: &str,
+    sign: &str,
+    reqtime: &str,
+    profile: &ElyProfile,
+) -> Result<(Vec<u8>, Security), Rejection> {
+    let accept = Accept::Any { first: profile.accept_first };
+    if is_digest(sign) {
+        let expected = sm3::digest(sign_input(data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes());
+        if !sm3::hex_digest_matches(sign, &expected) {
+            return Err(Rejection::new(ResponseCode::SignFailed, "sign: SM3 digest does not match"));
+        }
+        let bytes = Encoding::Base64
+            .decode(data)
+            .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
+        let (plain, layout) = sm2::decrypt(&profile.our_key, &bytes, accept)
+            .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
+        Ok((plain, Security::Standard { layout }))
+    } else {
+        let opened = envelope::open(&profile.our_key, accept, data, sign)
+            .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("digital envelope: {e}")))?;
+        Ok((
+            opened.payload,
+            Security::Envelope {
+                layout: opened.key_layout,
+                key_form: opened.key_form,
+            },
+        ))
+    }
+}
+
+fn business_map(plain: &[u8]) -> Result<Map, Rejection> {
+    match serde_json::from_slice::<Value>(plain) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Rejection::new(ResponseCode::InvalidParams, "data: the decrypted text is not a JSON object")),
+    }
+}
+
+/// Takes a raw inbound body to a verified, decrypted, typed request.
+pub fn open_request(body: &[u8], profile: &ElyProfile, now: DateTime<FixedOffset>) -> Result<OpenedRequest, Rejection> {
+    let wire = WireRequest::from_map(&parse_map(body)?).map_err(Rejection::invalid)?;
+    let Some(transcode) = Transcode::parse(&wire.transcode) else {
+        return Err(Rejection::invalid(Invalid::one(
+            "transcode",
+            Problem::NotAllowed {
+                allowed: &["ELY101", "ELY102", "ELY103", "ELY104", "ELY105", "ELY106", "ELY107", "ELY108", "ELY109"],
+            },
+        )));
+    };
+    if wire.appid != profile.appid {
+        return Err(Rejection::new(ResponseCode::SignFailed, "appid: unknown"));
+    }
+    if wire.msgcode.len() != 32 || !wire.msgcode.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Rejection::invalid(Invalid::one("msgcode", Problem::Format("32 hex characters"))));
+    }
+    let Some(reqtime) = Shape::Compact.parse(&wire.reqtime) else {
+        return Err(Rejection::invalid(Invalid::one("reqtime", Problem::Format("yyyyMMddHHmmss"))));
+    };
+    let (plain, security) = unprotect(&wire.data, &wire.sign, &wire.reqtime, profile)?;
+    // Only after the sign or envelope checks out is the clock compared, so
+    // an unauthenticated sender learns nothing about our clock.
+    if !within_window(&reqtime, &now, profile.clock_window_secs) {
+        return Err(Rejection::invalid(Invalid::one(
+            "reqtime",
+            Problem::Format("a time within the allowed clock window"),
+        )));
+    }
+    let business = business_map(&plain)?;
+    let request = transcode.parse_request(&business).map_err(Rejection::invalid)?;
+    Ok(OpenedRequest {
+        transcode,
+        msgcode: wire.msgcode,
+        reqtime,
+        security,
+        business,
+        request,
+    })
+}
+
+/// Protects a business object for the peer: `(data, sign)`.
+fn protect(json: &str, reqtime: &str, envelope_mode: bool, profile: &ElyProfile) -> Result<(String, String), baohan_gm::GmError> {
+    if envelope_mode {
+        let sealed = envelope::seal(&profile.peer_key, profile.send_layout, json.as_bytes())?;
+        return Ok((sealed.data, sealed.sign));
+    }
+    let data = Encoding::Base64.encode(&sm2::encrypt(&profile.peer_key, profile.send_layout, json.as_bytes())?);
+    let sign = sm3::hex_digest(sign_input(&data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes());
+    Ok((data, sign))
+}
+
+/// A fresh `msgcode`: a UUID without dashes.
+pub fn new_msgcode() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Makes an outbound request (a callback, or a test platform's call).
+pub fn seal_request(
+    transcode: Transcode,
+    business: &Map,
+    profile: &ElyProfile,
+    reqtime: DateTime<FixedOffset>,
+    msgcode: String,
+    envelope_mode: bool,
+) -> Result<WireRequest, baohan_gm::GmError> {
+    let reqtime = Shape::Compact.format(&reqtime);
+    let json = Value::Object(business.clone()).to_string();
+    let (data, sign) = protect(&json, &reqtime, envelope_mode, profile)?;
+    Ok(WireRequest {
+        transcode: transcode.code().to_owned(),
+        msgcode,
+        appid: profile.appid.clone(),
+        reqtime,
+        version: profile.version.clone(),
+        data,
+        sign,
+    })
+}
+
+/// Makes our response. Business data, if any, is encrypted to the peer;
+/// ELY103's travels in an envelope. The response carries no reqtime, so a
+/// standard-mode response's data is not signed (spec 9.2.2 has no sign).
+pub fn seal_response(
+    code: ResponseCode,
+    message: Option<String>,
+    business: Option<&Map>,
+    envelope_mode: bool,
+    profile: &ElyProfile,
+) -> Result<WireResponse, baohan_gm::GmError> {
+    let (data, sign) = match business {
+        None => (None, None),
+        Some(map) => {
+            let json = Value::Object(map.clone()).to_string();
+            if envelope_mode {
+                let sealed = envelope::seal(&profile.peer_key, profile.send_layout, json.as_bytes())?;
+                (Some(sealed.data), Some(sealed.sign))
+            } else {
+                let ct = sm2::encrypt(&profile.peer_key, profile.send_layout, json.as_bytes())?;
+                (Some(Encoding::Base64.encode(&ct)), None)
+            }
+        }
+    };
+    Ok(WireResponse {
+        code,
+        message: message.or_else(|| Some(code.text().to_owned())),
+        data,
+        sign,
+    })
+}
+
+/// Reads a response (the platform's reply to our callback, or ours in a
+/// test): the code, and the decrypted business data if present.
+pub fn open_response(body: &[u8], profile: &ElyProfile) -> Result<(WireResponse, Option<Map>), Rejection> {
+    let response = WireResponse::from_map(&parse_map(body)?).map_err(Rejection::invalid)?;
+    let business = match (&response.data, &response.sign) {
+        (None, _) => None,
+        (Some(data), Some(sign)) if !is_digest(sign) => {
+            let opened = envelope::open(&profile.our_key, Accept::Any { first: profile.accept_first }, data, sign)
+                .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("digital envelope: {e}")))?;
+            Some(business_map(&opened.payload)?)
+        }
+        (Some(data), _) => {
+            let bytes = Encoding::Base64
+                .decode(data)
+                .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
+            let (plain, _) = sm2::decrypt(&profile.our_key, &bytes, Accept::Any { first: profile.accept_first })
+                .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
+            Some(business_map(&plain)?)
+        }
+    };
+    Ok((response, business))
+}

@@ -1,0 +1,27 @@
+//! The nine ELY transcodes, one file each. These are the business JSON
+//! objects carried (encrypted) in the envelope's `data`.
+
+mod ely101;
+mod ely102;
+mod ely103;
+mod ely104;
+mod ely105;
+mod ely106;
+mod ely107;
+mod ely108;
+mod ely109;
+
+pub use ely101::{Ely101, NeedPaper, PurchaseNature};
+pub use ely102::{ApplicationStatus, Ely102, PayType};
+pub use ely103::{Ely103, Ely103Response};
+pub use ely104::{Ely104, Ely104Response, VerifyStatus};
+pub use ely105::Ely105;
+pub use ely106::{ClaimStatus, Ely106};
+pub use ely107::{Ely107, InvalidType};
+pub use ely108::Ely108;
+pub use ely109::{ApplicationType, Ely109};
+
+/// Base64 of a guarantee PDF.
+pub(crate) const FILE_MAX: usize = 16 * 1024 * 1024;
+
+pub(crate) use crate::fujian::messages::{finish, required_because};

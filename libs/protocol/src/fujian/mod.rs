@@ -1,0 +1,188 @@
+//! The Fujian bid-guarantee interface, v1.5.
+//!
+//! - [`Interface`]: the eight interfaces, who provides each, and which of
+//!   their fields are 密文.
+//! - [`messages`]: one typed request (and reply) per interface.
+//! - [`sign`], [`cipher`]: the SM3 sign and the SM4 field encryption.
+//! - [`receive`] takes a raw inbound body to a verified, decrypted, typed
+//!   request or to a [`Rejection`]; [`seal`] makes an outbound body.
+
+pub mod cipher;
+pub mod messages;
+pub mod sign;
+
+use crate::error::{Invalid, Problem};
+use crate::time::{Shape, within_window};
+use crate::wire::{Map, Value, WireMessage};
+use crate::Provider;
+use baohan_masking::Secret;
+use chrono::{DateTime, FixedOffset};
+pub use cipher::FieldCipher;
+use messages::*;
+pub use sign::SortOrder;
+
+/// The largest body we read: getbaohaninfo replies carry a Base64 PDF.
+pub const MAX_BODY: usize = 24 * 1024 * 1024;
+
+macro_rules! interfaces {
+    ($( $(#[$m:meta])* $variant:ident = $name:literal, $provider:ident, $ty:ty, [$($enc:literal),*]; )*) => {
+        /// The eight Fujian interfaces.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Interface { $( $(#[$m])* $variant, )* }
+
+        /// A typed request of any interface.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum FujianRequest { $( $variant($ty), )* }
+
+        impl Interface {
+            pub const ALL: &'static [Interface] = &[$(Interface::$variant),*];
+
+            /// The interface name as in the spec and the URL path.
+            pub fn name(self) -> &'static str {
+                match self { $( Interface::$variant => $name, )* }
+            }
+
+            pub fn parse(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|i| i.name().eq_ignore_ascii_case(name))
+            }
+
+            /// Who serves this interface: [`Provider::Fi`] for calls to us.
+            pub fn provider(self) -> Provider {
+                match self { $( Interface::$variant => Provider::$provider, )* }
+            }
+
+            /// The request fields the spec marks 密文.
+            pub fn encrypted_fields(self) -> &'static [&'static str] {
+                match self { $( Interface::$variant => &[$($enc),*], )* }
+            }
+
+            /// Parses a decrypted request map as this interface's type.
+            pub fn parse_request(self, map: &Map) -> Result<FujianRequest, Invalid> {
+                match self { $( Interface::$variant => <$ty>::from_map(map).map(FujianRequest::$variant), )* }
+            }
+        }
+
+        impl FujianRequest {
+            pub fn interface(&self) -> Interface {
+                match self { $( FujianRequest::$variant(_) => Interface::$variant, )* }
+            }
+
+            pub fn to_map(&self) -> Map {
+                match self { $( FujianRequest::$variant(m) => m.to_map(), )* }
+            }
+        }
+    };
+}
+
+interfaces! {
+    /// 投保申请
+    Baohanapply = "baohanapply", Fi, BaohanApply, [
+        "biaoduanno", "biaoduanname", "zbr", "zbrorgnum", "approvalcode", "projectcode",
+        "projectno", "projectname", "tendererbankcode", "tendereropenbank", "tendererbankaccount",
+        "tenderercontact", "tenderercontacttel", "bzjendtime", "kaibiaotime", "tendernoticeurl",
+        "tenderfileurl"
+    ];
+    /// 投保申请结果通知
+    Baohannotice = "baohannotice", Platform, BaohanNotice, [];
+    /// 开函数据获取
+    Getbaohaninfo = "getbaohaninfo", Fi, GetBaohanInfo, [];
+    /// 放弃申请通知
+    Giveupnotice = "giveupnotice", Fi, GiveupNotice, [];
+    /// 退保申请
+    Quitapply = "quitapply", Fi, QuitApply, [];
+    /// 退保通知
+    Quitnotice = "quitnotice", Platform, QuitNotice, [];
+    /// 理赔通知
+    Claimsnotice = "claimsnotice", Fi, ClaimsNotice, [];
+    /// 理赔结果通知
+    Claimsresultnotice = "claimsresultnotice", Platform, ClaimsResultNotice, [];
+}
+
+/// One platform's Fujian settings: credentials and crypto variants (⚙).
+#[derive(Debug, Clone)]
+pub struct FujianProfile {
+    pub appkey: String,
+    pub appsecret: Secret,
+    pub cipher: FieldCipher,
+    pub sort: SortOrder,
+    /// Requests whose `timestamp` is further than this from now are refused.
+    pub clock_window_secs: i64,
+}
+
+/// Why an inbound request was refused. The reply is `code` 0 with
+/// [`Rejection::message`], which names the field where there is one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Rejection {
+    #[error("request body is {0} bytes, over the limit")]
+    TooLarge(usize),
+    #[error("request body is not a JSON object")]
+    NotJson,
+    #[error("appkey is unknown")]
+    UnknownAppkey,
+    #[error("timestamp is outside the allowed clock window")]
+    Stale,
+    #[error("sign does not match")]
+    BadSign(sign::Mismatch),
+    #[error("invalid fields: {0}")]
+    Invalid(Invalid),
+}
+
+impl Rejection {
+    /// The reply a platform receives.
+    pub fn reply(&self) -> Reply {
+        Reply::failure(self.to_string())
+    }
+}
+
+fn field_check(map: &Map, field: &str) -> Result<String, Rejection> {
+    match map.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        _ => Err(Rejection::Invalid(Invalid::one(field, Problem::Missing))),
+    }
+}
+
+/// Takes a raw inbound body to a verified, decrypted, typed request.
+///
+/// Order matters: size, JSON, appkey, sign (over the ciphertext as sent),
+/// clock window, then decryption and typing. Nothing is decrypted before
+/// the sign proves the sender holds the appsecret.
+pub fn receive(
+    interface: Interface,
+    body: &[u8],
+    profile: &FujianProfile,
+    now: DateTime<FixedOffset>,
+) -> Result<FujianRequest, Rejection> {
+    if body.len() > MAX_BODY {
+        return Err(Rejection::TooLarge(body.len()));
+    }
+    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
+        return Err(Rejection::NotJson);
+    };
+    if field_check(&map, "appkey")? != profile.appkey {
+        return Err(Rejection::UnknownAppkey);
+    }
+    field_check(&map, "sign")?;
+    sign::verify(&map, profile.appsecret.expose(), profile.sort).map_err(Rejection::BadSign)?;
+    let timestamp = field_check(&map, "timestamp")?;
+    let Some(at) = Shape::Dashed.parse(&timestamp) else {
+        return Err(Rejection::Invalid(Invalid::one("timestamp", Problem::Format("yyyy-MM-dd HH:mm:ss"))));
+    };
+    if !within_window(&at, &now, profile.clock_window_secs) {
+        return Err(Rejection::Stale);
+    }
+    profile.cipher.decrypt_fields(interface, &mut map).map_err(Rejection::Invalid)?;
+    interface.parse_request(&map).map_err(Rejection::Invalid)
+}
+
+/// Makes the wire body of an outbound request: sets `appkey` and
+/// `timestamp`, encrypts the 密文 fields, then signs the result.
+pub fn seal(request: &FujianRequest, profile: &FujianProfile, now: DateTime<FixedOffset>) -> Map {
+    let mut map = request.to_map();
+    map.insert("appkey".into(), Value::String(profile.appkey.clone()));
+    map.insert("timestamp".into(), Value::String(Shape::Dashed.format(&now)));
+    map.remove("sign");
+    profile.cipher.encrypt_fields(request.interface(), &mut map);
+    let sign = sign::sign(&map, profile.appsecret.expose(), profile.sort);
+    map.insert("sign".into(), Value::String(sign));
+    map
+}
