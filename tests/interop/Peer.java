@@ -191,7 +191,8 @@ public final class Peer {
                 e.init(false, sk);
                 try {
                     return hex(e.processBlock(ct, 0, ct.length));
-                } catch (org.bouncycastle.crypto.InvalidCipherTextException ex) {
+                } catch (org.bouncycastle.crypto.InvalidCipherTextException | IllegalArgumentException ex) {
+                    // IllegalArgumentException: C1 is not a valid point encoding / not on the curve.
                     throw new Rejected("SM2 decryption failed: " + ex.getMessage());
                 }
             }

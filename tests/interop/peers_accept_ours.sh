@@ -37,7 +37,7 @@ if [ -z "$ctl" ]; then
   finish || exit 1
 fi
 if [ -f "$ctl" ] && [ -x "$ctl" ]; then
-  :
+  ctl="$(cd "$(dirname "$ctl")" && pwd)/$(basename "$ctl")"
 elif command -v "$ctl" >/dev/null 2>&1; then
   ctl="$(command -v "$ctl")"
 else
@@ -67,13 +67,13 @@ lower() { tr 'A-F' 'a-f'; }
 out=""
 err=""
 ctl() {
-  local in="$1"
+  local in="$1" rc=0
   shift
-  if out="$("$ctl" "$@" <"$in" 2>"$tmp/ctl.err")"; then
-    return 0
+  out="$("$ctl" "$@" <"$in" 2>"$tmp/ctl.err")" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    err="baohanctl $* exited $rc: $(head -c 300 "$tmp/ctl.err" | tr '\n' ' ')"
+    return 1
   fi
-  err="exit status $?: $(head -c 300 "$tmp/ctl.err" | tr '\n' ' ')"
-  return 1
 }
 
 # check_eq NAME EXPECTED CMD...: the command must succeed and print exactly EXPECTED.

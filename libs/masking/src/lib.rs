@@ -132,9 +132,15 @@ mod tests {
     #[test]
     fn masked_output_is_pinned() {
         assert_eq!(format!("{:?}", Secret::new("as-ely-secret")), "***");
-        assert_eq!(format!("{}", IdNumber::new("35010219900307123X")), "350**************X");
+        assert_eq!(
+            format!("{}", IdNumber::new("35010219900307123X")),
+            "350**************X"
+        );
         assert_eq!(format!("{:?}", Phone::new("13800138000")), "138****8000");
-        assert_eq!(format!("{:?}", BankAccount::new("6222020200112233")), "************2233");
+        assert_eq!(
+            format!("{:?}", BankAccount::new("6222020200112233")),
+            "************2233"
+        );
         assert_eq!(format!("{:?}", PersonName::new("张三丰")), "张**");
         assert_eq!(format!("{:?}", Phone::new("123")), "***");
     }

@@ -5,11 +5,16 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     Missing,
-    TooLong { max: usize, got: usize },
+    TooLong {
+        max: usize,
+        got: usize,
+    },
     /// The value does not have the expected shape; says which.
     Format(&'static str),
     /// The value is not one of the spec's enumerated codes.
-    NotAllowed { allowed: &'static [&'static str] },
+    NotAllowed {
+        allowed: &'static [&'static str],
+    },
     /// Required because of another field's value.
     RequiredBecause(String),
     Decrypt(String),
@@ -38,7 +43,9 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::Missing => f.write_str("is required"),
-            Problem::TooLong { max, got } => write!(f, "is {got} characters, at most {max} allowed"),
+            Problem::TooLong { max, got } => {
+                write!(f, "is {got} characters, at most {max} allowed")
+            }
             Problem::Format(expected) => write!(f, "expected {expected}"),
             Problem::NotAllowed { allowed } => write!(f, "must be one of {}", allowed.join("/")),
             Problem::RequiredBecause(why) => write!(f, "is required when {why}"),

@@ -29,7 +29,12 @@ impl Fen {
             None => (text, ""),
         };
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || whole.len() > MAX_YUAN_DIGITS || !digits(whole) || frac.len() > 2 || !digits(frac) {
+        if whole.is_empty()
+            || whole.len() > MAX_YUAN_DIGITS
+            || !digits(whole)
+            || frac.len() > 2
+            || !digits(frac)
+        {
             return None;
         }
         if text.ends_with('.') {
@@ -69,12 +74,27 @@ mod tests {
         assert_eq!(Fen::parse_yuan("0.01"), Some(Fen(1)));
         assert_eq!(Fen::parse_yuan("20000"), Some(Fen(2_000_000)));
         // 0.1 + 0.2 style float drift cannot happen.
-        assert_eq!(Fen::parse_yuan("1234567.89").map(Fen::to_yuan).as_deref(), Some("1234567.89"));
+        assert_eq!(
+            Fen::parse_yuan("1234567.89").map(Fen::to_yuan).as_deref(),
+            Some("1234567.89")
+        );
     }
 
     #[test]
     fn refuses_anything_but_plain_yuan() {
-        for bad in ["", ".5", "1.", "1.234", "-1", "+1", "1e3", "1,000", " 1", "１", "99999999999999999"] {
+        for bad in [
+            "",
+            ".5",
+            "1.",
+            "1.234",
+            "-1",
+            "+1",
+            "1e3",
+            "1,000",
+            " 1",
+            "１",
+            "99999999999999999",
+        ] {
             assert_eq!(Fen::parse_yuan(bad), None, "{bad:?}");
         }
     }

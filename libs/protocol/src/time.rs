@@ -54,13 +54,19 @@ impl Shape {
     }
 
     pub fn format(self, t: &DateTime<FixedOffset>) -> String {
-        t.with_timezone(&shanghai()).format(self.pattern()).to_string()
+        t.with_timezone(&shanghai())
+            .format(self.pattern())
+            .to_string()
     }
 }
 
 /// `yyyyMMdd` (ELY) or `yyyy-MM-dd` (ELY104 certificate dates).
 pub fn parse_date(text: &str, dashed: bool) -> Option<NaiveDate> {
-    let (len, pattern) = if dashed { (10, "%Y-%m-%d") } else { (8, "%Y%m%d") };
+    let (len, pattern) = if dashed {
+        (10, "%Y-%m-%d")
+    } else {
+        (8, "%Y%m%d")
+    };
     if text.len() != len {
         return None;
     }
@@ -68,7 +74,11 @@ pub fn parse_date(text: &str, dashed: bool) -> Option<NaiveDate> {
 }
 
 /// Whether `t` lies within `window_secs` of `now`, either side.
-pub fn within_window(t: &DateTime<FixedOffset>, now: &DateTime<FixedOffset>, window_secs: i64) -> bool {
+pub fn within_window(
+    t: &DateTime<FixedOffset>,
+    now: &DateTime<FixedOffset>,
+    window_secs: i64,
+) -> bool {
     (*t - *now).num_seconds().abs() <= window_secs
 }
 
@@ -86,7 +96,12 @@ mod tests {
 
     #[test]
     fn loose_or_impossible_times_are_refused() {
-        for bad in ["2024-3-1 9:30:00", "2024-02-30 00:00:00", "2024-03-01T09:30:00", "2024-03-01 09:30"] {
+        for bad in [
+            "2024-3-1 9:30:00",
+            "2024-02-30 00:00:00",
+            "2024-03-01T09:30:00",
+            "2024-03-01 09:30",
+        ] {
             assert!(Shape::Dashed.parse(bad).is_none(), "{bad}");
         }
         assert!(parse_date("20240230", false).is_none());

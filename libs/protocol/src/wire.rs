@@ -84,13 +84,20 @@ fn read_present<T: WireValue>(raw: &Value, max: usize) -> Result<T, Problem> {
 pub mod req {
     use super::*;
 
-    pub fn read<T: WireValue>(map: &Map, field: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<T> {
+    pub fn read<T: WireValue>(
+        map: &Map,
+        field: &str,
+        max: usize,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<T> {
         let raw = map.get(field);
         let result = match raw {
             Some(v) if !is_absent(raw) => read_present(v, max),
             _ => Err(Problem::Missing),
         };
-        result.map_err(|p| errors.push(FieldError::new(field, p))).ok()
+        result
+            .map_err(|p| errors.push(FieldError::new(field, p)))
+            .ok()
     }
 
     pub fn put<T: WireValue>(map: &mut Map, field: &str, value: &T) {
@@ -102,7 +109,12 @@ pub mod req {
 pub mod opt {
     use super::*;
 
-    pub fn read<T: WireValue>(map: &Map, field: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<Option<T>> {
+    pub fn read<T: WireValue>(
+        map: &Map,
+        field: &str,
+        max: usize,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Option<T>> {
         let raw = map.get(field);
         match raw {
             Some(v) if !is_absent(raw) => match read_present(v, max) {
@@ -220,7 +232,9 @@ pub struct Nested<T>(pub T);
 impl<T: WireMessage> WireValue for Nested<T> {
     fn read(raw: &Value) -> Result<Self, Problem> {
         match raw {
-            Value::Object(map) => T::from_map(map).map(Nested).map_err(|e| Problem::Nested(e.to_string())),
+            Value::Object(map) => T::from_map(map)
+                .map(Nested)
+                .map_err(|e| Problem::Nested(e.to_string())),
             _ => Err(Problem::Format("a JSON object")),
         }
     }
@@ -228,7 +242,6 @@ impl<T: WireMessage> WireValue for Nested<T> {
         Value::Object(self.0.to_map())
     }
 }
-
 
 /// Declares a message: see the module docs.
 #[macro_export]

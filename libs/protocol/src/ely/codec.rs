@@ -83,7 +83,10 @@ impl std::fmt::Display for Security {
         match self {
             Security::Standard { layout } => write!(f, "standard: SM3 sign, SM2 data ({layout})"),
             Security::Envelope { layout, key_form } => {
-                write!(f, "digital envelope: SM4-ECB data, SM2 key ({layout}, key as {key_form})")
+                write!(
+                    f,
+                    "digital envelope: SM4-ECB data, SM2 key ({layout}, key as {key_form})"
+                )
             }
         }
     }
@@ -124,7 +127,10 @@ impl Rejection {
     pub fn response(&self) -> WireResponse {
         WireResponse {
             code: self.code,
-            message: Some(truncate(&format!("{}: {}", self.code.text(), self.detail), 200)),
+            message: Some(truncate(
+                &format!("{}: {}", self.code.text(), self.detail),
+                200,
+            )),
             data: None,
             sign: None,
         }
@@ -147,11 +153,17 @@ pub fn is_digest(sign: &str) -> bool {
 
 fn parse_map(body: &[u8]) -> Result<Map, Rejection> {
     if body.len() > MAX_BODY {
-        return Err(Rejection::new(ResponseCode::InvalidParams, format!("body is {} bytes, over the limit", body.len())));
+        return Err(Rejection::new(
+            ResponseCode::InvalidParams,
+            format!("body is {} bytes, over the limit", body.len()),
+        ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Rejection::new(ResponseCode::InvalidParams, "body is not a JSON object")),
+        _ => Err(Rejection::new(
+            ResponseCode::InvalidParams,
+            "body is not a JSON object",
+        )),
     }
 }
 
@@ -163,11 +175,18 @@ pub fn unprotect(
     reqtime: &str,
     profile: &ElyProfile,
 ) -> Result<(Vec<u8>, Security), Rejection> {
-    let accept = Accept::Any { first: profile.accept_first };
+    let accept = Accept::Any {
+        first: profile.accept_first,
+    };
     if is_digest(sign) {
-        let expected = sm3::digest(sign_input(data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes());
+        let expected = sm3::digest(
+            sign_input(data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes(),
+        );
         if !sm3::hex_digest_matches(sign, &expected) {
-            return Err(Rejection::new(ResponseCode::SignFailed, "sign: SM3 digest does not match"));
+            return Err(Rejection::new(
+                ResponseCode::SignFailed,
+                "sign: SM3 digest does not match",
+            ));
         }
         let bytes = Encoding::Base64
             .decode(data)
@@ -176,8 +195,12 @@ pub fn unprotect(
             .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
         Ok((plain, Security::Standard { layout }))
     } else {
-        let opened = envelope::open(&profile.our_key, accept, data, sign)
-            .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("digital envelope: {e}")))?;
+        let opened = envelope::open(&profile.our_key, accept, data, sign).map_err(|e| {
+            Rejection::new(
+                ResponseCode::DecryptFailed,
+                format!("digital envelope: {e}"),
+            )
+        })?;
         Ok((
             opened.payload,
             Security::Envelope {
@@ -191,18 +214,28 @@ pub fn unprotect(
 fn business_map(plain: &[u8]) -> Result<Map, Rejection> {
     match serde_json::from_slice::<Value>(plain) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Rejection::new(ResponseCode::InvalidParams, "data: the decrypted text is not a JSON object")),
+        _ => Err(Rejection::new(
+            ResponseCode::InvalidParams,
+            "data: the decrypted text is not a JSON object",
+        )),
     }
 }
 
 /// Takes a raw inbound body to a verified, decrypted, typed request.
-pub fn open_request(body: &[u8], profile: &ElyProfile, now: DateTime<FixedOffset>) -> Result<OpenedRequest, Rejection> {
+pub fn open_request(
+    body: &[u8],
+    profile: &ElyProfile,
+    now: DateTime<FixedOffset>,
+) -> Result<OpenedRequest, Rejection> {
     let wire = WireRequest::from_map(&parse_map(body)?).map_err(Rejection::invalid)?;
     let Some(transcode) = Transcode::parse(&wire.transcode) else {
         return Err(Rejection::invalid(Invalid::one(
             "transcode",
             Problem::NotAllowed {
-                allowed: &["ELY101", "ELY102", "ELY103", "ELY104", "ELY105", "ELY106", "ELY107", "ELY108", "ELY109"],
+                allowed: &[
+                    "ELY101", "ELY102", "ELY103", "ELY104", "ELY105", "ELY106", "ELY107", "ELY108",
+                    "ELY109",
+                ],
             },
         )));
     };
@@ -210,10 +243,16 @@ pub fn open_request(body: &[u8], profile: &ElyProfile, now: DateTime<FixedOffset
         return Err(Rejection::new(ResponseCode::SignFailed, "appid: unknown"));
     }
     if wire.msgcode.len() != 32 || !wire.msgcode.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Rejection::invalid(Invalid::one("msgcode", Problem::Format("32 hex characters"))));
+        return Err(Rejection::invalid(Invalid::one(
+            "msgcode",
+            Problem::Format("32 hex characters"),
+        )));
     }
     let Some(reqtime) = Shape::Compact.parse(&wire.reqtime) else {
-        return Err(Rejection::invalid(Invalid::one("reqtime", Problem::Format("yyyyMMddHHmmss"))));
+        return Err(Rejection::invalid(Invalid::one(
+            "reqtime",
+            Problem::Format("yyyyMMddHHmmss"),
+        )));
     };
     let (plain, security) = unprotect(&wire.data, &wire.sign, &wire.reqtime, profile)?;
     // Only after the sign or envelope checks out is the clock compared, so
@@ -225,7 +264,9 @@ pub fn open_request(body: &[u8], profile: &ElyProfile, now: DateTime<FixedOffset
         )));
     }
     let business = business_map(&plain)?;
-    let request = transcode.parse_request(&business).map_err(Rejection::invalid)?;
+    let request = transcode
+        .parse_request(&business)
+        .map_err(Rejection::invalid)?;
     Ok(OpenedRequest {
         transcode,
         msgcode: wire.msgcode,
@@ -237,13 +278,24 @@ pub fn open_request(body: &[u8], profile: &ElyProfile, now: DateTime<FixedOffset
 }
 
 /// Protects a business object for the peer: `(data, sign)`.
-fn protect(json: &str, reqtime: &str, envelope_mode: bool, profile: &ElyProfile) -> Result<(String, String), baohan_gm::GmError> {
+fn protect(
+    json: &str,
+    reqtime: &str,
+    envelope_mode: bool,
+    profile: &ElyProfile,
+) -> Result<(String, String), baohan_gm::GmError> {
     if envelope_mode {
         let sealed = envelope::seal(&profile.peer_key, profile.send_layout, json.as_bytes())?;
         return Ok((sealed.data, sealed.sign));
     }
-    let data = Encoding::Base64.encode(&sm2::encrypt(&profile.peer_key, profile.send_layout, json.as_bytes())?);
-    let sign = sm3::hex_digest(sign_input(&data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes());
+    let data = Encoding::Base64.encode(&sm2::encrypt(
+        &profile.peer_key,
+        profile.send_layout,
+        json.as_bytes(),
+    )?);
+    let sign = sm3::hex_digest(
+        sign_input(&data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes(),
+    );
     Ok((data, sign))
 }
 
@@ -290,7 +342,8 @@ pub fn seal_response(
         Some(map) => {
             let json = Value::Object(map.clone()).to_string();
             if envelope_mode {
-                let sealed = envelope::seal(&profile.peer_key, profile.send_layout, json.as_bytes())?;
+                let sealed =
+                    envelope::seal(&profile.peer_key, profile.send_layout, json.as_bytes())?;
                 (Some(sealed.data), Some(sealed.sign))
             } else {
                 let ct = sm2::encrypt(&profile.peer_key, profile.send_layout, json.as_bytes())?;
@@ -308,21 +361,42 @@ pub fn seal_response(
 
 /// Reads a response (the platform's reply to our callback, or ours in a
 /// test): the code, and the decrypted business data if present.
-pub fn open_response(body: &[u8], profile: &ElyProfile) -> Result<(WireResponse, Option<Map>), Rejection> {
+pub fn open_response(
+    body: &[u8],
+    profile: &ElyProfile,
+) -> Result<(WireResponse, Option<Map>), Rejection> {
     let response = WireResponse::from_map(&parse_map(body)?).map_err(Rejection::invalid)?;
     let business = match (&response.data, &response.sign) {
         (None, _) => None,
         (Some(data), Some(sign)) if !is_digest(sign) => {
-            let opened = envelope::open(&profile.our_key, Accept::Any { first: profile.accept_first }, data, sign)
-                .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("digital envelope: {e}")))?;
+            let opened = envelope::open(
+                &profile.our_key,
+                Accept::Any {
+                    first: profile.accept_first,
+                },
+                data,
+                sign,
+            )
+            .map_err(|e| {
+                Rejection::new(
+                    ResponseCode::DecryptFailed,
+                    format!("digital envelope: {e}"),
+                )
+            })?;
             Some(business_map(&opened.payload)?)
         }
         (Some(data), _) => {
             let bytes = Encoding::Base64
                 .decode(data)
                 .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
-            let (plain, _) = sm2::decrypt(&profile.our_key, &bytes, Accept::Any { first: profile.accept_first })
-                .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
+            let (plain, _) = sm2::decrypt(
+                &profile.our_key,
+                &bytes,
+                Accept::Any {
+                    first: profile.accept_first,
+                },
+            )
+            .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
             Some(business_map(&plain)?)
         }
     };

@@ -30,7 +30,9 @@ impl FieldCipher {
         let mut plain = Vec::new();
         let mut errors = Vec::new();
         for field in interface.encrypted_fields() {
-            let Some(Value::String(ct)) = map.get(*field) else { continue };
+            let Some(Value::String(ct)) = map.get(*field) else {
+                continue;
+            };
             if ct.is_empty() {
                 continue;
             }
@@ -51,7 +53,11 @@ impl FieldCipher {
     /// Replaces each present 密文 field of `interface` with its ciphertext.
     pub fn encrypt_fields(&self, interface: Interface, map: &mut Map) {
         for field in interface.encrypted_fields() {
-            if let Some(text) = map.get(*field).and_then(crate::wire::scalar_text).filter(|t| !t.is_empty()) {
+            if let Some(text) = map
+                .get(*field)
+                .and_then(crate::wire::scalar_text)
+                .filter(|t| !t.is_empty())
+            {
                 let ct = sm4::encrypt_text(&self.key, &self.mode, self.encoding, &text);
                 map.insert((*field).to_owned(), Value::String(ct));
             }

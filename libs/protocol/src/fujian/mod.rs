@@ -11,10 +11,10 @@ pub mod cipher;
 pub mod messages;
 pub mod sign;
 
+use crate::Provider;
 use crate::error::{Invalid, Problem};
 use crate::time::{Shape, within_window};
 use crate::wire::{Map, Value, WireMessage};
-use crate::Provider;
 use baohan_masking::Secret;
 use chrono::{DateTime, FixedOffset};
 pub use cipher::FieldCipher;
@@ -165,12 +165,18 @@ pub fn receive(
     sign::verify(&map, profile.appsecret.expose(), profile.sort).map_err(Rejection::BadSign)?;
     let timestamp = field_check(&map, "timestamp")?;
     let Some(at) = Shape::Dashed.parse(&timestamp) else {
-        return Err(Rejection::Invalid(Invalid::one("timestamp", Problem::Format("yyyy-MM-dd HH:mm:ss"))));
+        return Err(Rejection::Invalid(Invalid::one(
+            "timestamp",
+            Problem::Format("yyyy-MM-dd HH:mm:ss"),
+        )));
     };
     if !within_window(&at, &now, profile.clock_window_secs) {
         return Err(Rejection::Stale);
     }
-    profile.cipher.decrypt_fields(interface, &mut map).map_err(Rejection::Invalid)?;
+    profile
+        .cipher
+        .decrypt_fields(interface, &mut map)
+        .map_err(Rejection::Invalid)?;
     interface.parse_request(&map).map_err(Rejection::Invalid)
 }
 
@@ -179,7 +185,10 @@ pub fn receive(
 pub fn seal(request: &FujianRequest, profile: &FujianProfile, now: DateTime<FixedOffset>) -> Map {
     let mut map = request.to_map();
     map.insert("appkey".into(), Value::String(profile.appkey.clone()));
-    map.insert("timestamp".into(), Value::String(Shape::Dashed.format(&now)));
+    map.insert(
+        "timestamp".into(),
+        Value::String(Shape::Dashed.format(&now)),
+    );
     map.remove("sign");
     profile.cipher.encrypt_fields(request.interface(), &mut map);
     let sign = sign::sign(&map, profile.appsecret.expose(), profile.sort);

@@ -30,18 +30,57 @@ fn value_text(v: &Value) -> Option<String> {
     }
 }
 
+/// How the appsecret is appended. The spec's is `&appsecret=S`; the others
+/// are mistakes seen in SDKs, which `baohanctl diagnose` tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretForm {
+    Appsecret,
+    Key,
+    Bare,
+}
+
+/// A sign-string construction: the spec's, or a known deviation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    pub order: SortOrder,
+    /// Whether `""` values are kept (as `key=`) instead of dropped.
+    pub keep_empty: bool,
+    pub secret: SecretForm,
+}
+
+impl Variant {
+    pub fn spec(order: SortOrder) -> Self {
+        Variant {
+            order,
+            keep_empty: false,
+            secret: SecretForm::Appsecret,
+        }
+    }
+}
+
 /// The exact string that is hashed. It contains the appsecret: never log it.
 pub fn sign_string(map: &Map, appsecret: &str, order: SortOrder) -> String {
+    sign_string_with(map, appsecret, Variant::spec(order))
+}
+
+pub fn sign_string_with(map: &Map, appsecret: &str, variant: Variant) -> String {
     let mut pairs: Vec<(&str, String)> = map
         .iter()
         .filter(|(k, _)| k.as_str() != "sign")
-        .filter_map(|(k, v)| value_text(v).map(|t| (k.as_str(), t)))
+        .filter_map(|(k, v)| match v {
+            Value::String(s) if s.is_empty() && variant.keep_empty => {
+                Some((k.as_str(), String::new()))
+            }
+            _ => value_text(v).map(|t| (k.as_str(), t)),
+        })
         .collect();
-    match order {
+    match variant.order {
         SortOrder::Bytes => pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes())),
-        SortOrder::IgnoreCase => {
-            pairs.sort_by(|a, b| a.0.to_ascii_lowercase().cmp(&b.0.to_ascii_lowercase()).then(a.0.cmp(b.0)))
-        }
+        SortOrder::IgnoreCase => pairs.sort_by(|a, b| {
+            a.0.to_ascii_lowercase()
+                .cmp(&b.0.to_ascii_lowercase())
+                .then(a.0.cmp(b.0))
+        }),
     }
     let mut out = String::new();
     for (k, v) in pairs {
@@ -50,7 +89,11 @@ pub fn sign_string(map: &Map, appsecret: &str, order: SortOrder) -> String {
         out.push_str(&v);
         out.push('&');
     }
-    out.push_str("appsecret=");
+    match variant.secret {
+        SecretForm::Appsecret => out.push_str("appsecret="),
+        SecretForm::Key => out.push_str("key="),
+        SecretForm::Bare => {}
+    }
     out.push_str(appsecret);
     out
 }
@@ -90,7 +133,9 @@ mod tests {
 
     #[test]
     fn upper_case_keys_sort_first_and_empty_values_drop() {
-        let m = map(r#"{"code":1,"message":"成功","Payurl":"https://p/x?a=1&b=2","appkey":"K","Reason":"","n":null}"#);
+        let m = map(
+            r#"{"code":1,"message":"成功","Payurl":"https://p/x?a=1&b=2","appkey":"K","Reason":"","n":null}"#,
+        );
         assert_eq!(
             sign_string(&m, "s", SortOrder::Bytes),
             "Payurl=https://p/x?a=1&b=2&appkey=K&code=1&message=成功&appsecret=s"
@@ -104,7 +149,10 @@ mod tests {
     #[test]
     fn numbers_keep_their_wire_text() {
         let m = map(r#"{"bzjamount":10000.50,"count":0}"#);
-        assert_eq!(sign_string(&m, "s", SortOrder::Bytes), "bzjamount=10000.50&count=0&appsecret=s");
+        assert_eq!(
+            sign_string(&m, "s", SortOrder::Bytes),
+            "bzjamount=10000.50&count=0&appsecret=s"
+        );
     }
 
     #[test]

@@ -88,7 +88,12 @@ crate::wire_message! {
 fn check(a: &Ely101) -> Result<(), crate::Invalid> {
     let mut errors = Vec::new();
     if a.need_paper == NeedPaper::Yes {
-        super::required_because(&a.mail_address, "mailAddress", "needPaper is 1", &mut errors);
+        super::required_because(
+            &a.mail_address,
+            "mailAddress",
+            "needPaper is 1",
+            &mut errors,
+        );
     }
     if let (Some(start), Some(end)) = (a.guarantee_start_date, a.guarantee_end_date)
         && end < start

@@ -74,9 +74,12 @@ fn check(n: &Ely102) -> Result<(), crate::Invalid> {
     use super::required_because as need;
     let mut e = Vec::new();
     match n.application_status {
-        ApplicationStatus::Rejected | ApplicationStatus::IssueFailed => {
-            need(&n.fail_reason, "failReason", "applicationStatus is 02 or 04", &mut e)
-        }
+        ApplicationStatus::Rejected | ApplicationStatus::IssueFailed => need(
+            &n.fail_reason,
+            "failReason",
+            "applicationStatus is 02 or 04",
+            &mut e,
+        ),
         ApplicationStatus::Issued => {
             let why = "applicationStatus is 03";
             need(&n.guarantee_id, "guaranteeId", why, &mut e);

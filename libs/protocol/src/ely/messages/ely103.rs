@@ -22,6 +22,9 @@ fn check(r: &Ely103Response) -> Result<(), crate::Invalid> {
     if r.guarantee_file_name.to_ascii_lowercase().ends_with(".pdf") {
         Ok(())
     } else {
-        Err(crate::Invalid::one("guaranteeFileName", crate::Problem::Format("a file name ending in .pdf")))
+        Err(crate::Invalid::one(
+            "guaranteeFileName",
+            crate::Problem::Format("a file name ending in .pdf"),
+        ))
     }
 }

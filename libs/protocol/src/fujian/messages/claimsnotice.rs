@@ -31,7 +31,10 @@ crate::wire_message! {
 impl ClaimsNotice {
     /// The claim documents' URLs, from the `filelist` string.
     pub fn file_urls(&self) -> Vec<String> {
-        self.filelist.as_deref().and_then(parse_filelist).unwrap_or_default()
+        self.filelist
+            .as_deref()
+            .and_then(parse_filelist)
+            .unwrap_or_default()
     }
 }
 

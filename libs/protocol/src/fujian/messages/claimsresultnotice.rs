@@ -62,8 +62,16 @@ crate::wire_message! {
 
 fn check(n: &ClaimsResultNotice) -> Result<(), crate::Invalid> {
     let mut errors = Vec::new();
-    if matches!(n.compensatestatus, CompensateStatus::Refused | CompensateStatus::Other) {
-        super::required_because(&n.compensateremark, "compensateremark", "compensatestatus is 3 or 9", &mut errors);
+    if matches!(
+        n.compensatestatus,
+        CompensateStatus::Refused | CompensateStatus::Other
+    ) {
+        super::required_because(
+            &n.compensateremark,
+            "compensateremark",
+            "compensatestatus is 3 or 9",
+            &mut errors,
+        );
     }
     super::finish(errors)
 }

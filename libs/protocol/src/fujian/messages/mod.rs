@@ -35,7 +35,9 @@ impl WireValue for ResultCode {
         match crate::wire::scalar_text(raw).as_deref().map(str::trim) {
             Some("1") => Ok(ResultCode::Success),
             Some("0") => Ok(ResultCode::Failure),
-            _ => Err(Problem::NotAllowed { allowed: &["1", "0"] }),
+            _ => Err(Problem::NotAllowed {
+                allowed: &["1", "0"],
+            }),
         }
     }
     fn write(&self) -> Value {
@@ -70,12 +72,24 @@ impl Reply {
 }
 
 /// For `check =` rules: a field that another field's value makes required.
-pub(crate) fn required_because<T>(value: &Option<T>, field: &str, why: &str, errors: &mut Vec<crate::FieldError>) {
+pub(crate) fn required_because<T>(
+    value: &Option<T>,
+    field: &str,
+    why: &str,
+    errors: &mut Vec<crate::FieldError>,
+) {
     if value.is_none() {
-        errors.push(crate::FieldError::new(field, Problem::RequiredBecause(why.into())));
+        errors.push(crate::FieldError::new(
+            field,
+            Problem::RequiredBecause(why.into()),
+        ));
     }
 }
 
 pub(crate) fn finish(errors: Vec<crate::FieldError>) -> Result<(), Invalid> {
-    if errors.is_empty() { Ok(()) } else { Err(Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Invalid(errors))
+    }
 }

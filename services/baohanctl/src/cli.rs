@@ -1,0 +1,264 @@
+//! The command-line contract. Names and flags are fixed (see README);
+//! additions are fine, changes are not.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "baohanctl",
+    version,
+    about = "国密 and platform-protocol tools for baohan integrators"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// SM2, SM3 and SM4 primitives.
+    #[command(subcommand)]
+    Gm(GmCommand),
+    /// The Fujian bid-guarantee protocol.
+    #[command(subcommand)]
+    Fujian(FujianCommand),
+    /// The ELY performance-guarantee protocol.
+    #[command(subcommand)]
+    Ely(ElyCommand),
+    /// Says which known sign and cipher variants a captured request matches.
+    #[command(subcommand)]
+    Diagnose(DiagnoseCommand),
+}
+
+#[derive(Subcommand)]
+pub enum GmCommand {
+    /// SM3 of stdin, as lowercase hex.
+    Sm3,
+    /// SM4: stdin to stdout.
+    #[command(subcommand)]
+    Sm4(Sm4Command),
+    /// SM2 keys, encryption and signatures.
+    #[command(subcommand)]
+    Sm2(Sm2Command),
+}
+
+#[derive(Subcommand)]
+pub enum Sm4Command {
+    Encrypt(Sm4Args),
+    Decrypt(Sm4Args),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Sm4Mode {
+    Ecb,
+    Cbc,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Enc {
+    Base64,
+    Hex,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EncAuto {
+    Auto,
+    Base64,
+    Hex,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    C1c3c2,
+    C1c2c3,
+    Der,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatAuto {
+    Auto,
+    C1c3c2,
+    C1c2c3,
+    Der,
+}
+
+#[derive(Args)]
+pub struct Sm4Args {
+    /// 32 hex characters, Base64 of 16 bytes, a 16-character text, or @file.
+    #[arg(long)]
+    pub key: String,
+    #[arg(long, value_enum, default_value = "ecb")]
+    pub mode: Sm4Mode,
+    /// The CBC IV, in the same forms as the key.
+    #[arg(long)]
+    pub iv: Option<String>,
+    #[arg(long, value_enum, default_value = "base64")]
+    pub encoding: Enc,
+}
+
+#[derive(Subcommand)]
+pub enum Sm2Command {
+    /// Prints a new key pair; with --out-dir, also writes PEM files.
+    Keygen {
+        #[arg(long)]
+        out_dir: Option<std::path::PathBuf>,
+    },
+    /// Encrypts stdin to a public key.
+    Encrypt {
+        #[arg(long)]
+        public_key: String,
+        #[arg(long, value_enum, default_value = "c1c3c2")]
+        format: Format,
+        /// Leave out the 0x04 byte before C1.
+        #[arg(long)]
+        no_prefix: bool,
+        #[arg(long, value_enum, default_value = "base64")]
+        encoding: Enc,
+    },
+    /// Decrypts stdin, detecting the layout unless one is named.
+    Decrypt {
+        #[arg(long)]
+        private_key: String,
+        #[arg(long, value_enum, default_value = "auto")]
+        format: FormatAuto,
+        #[arg(long, value_enum, default_value = "auto")]
+        encoding: EncAuto,
+        /// Print the matched layout on stderr.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Signs stdin; prints hex r‖s, or DER with --der.
+    Sign {
+        #[arg(long)]
+        private_key: String,
+        #[arg(long, default_value = baohan_gm::sm2::DEFAULT_USER_ID)]
+        id: String,
+        #[arg(long)]
+        der: bool,
+    },
+    /// Verifies a signature (hex r‖s or DER) over stdin.
+    Verify {
+        #[arg(long)]
+        public_key: String,
+        #[arg(long)]
+        signature: String,
+        #[arg(long, default_value = baohan_gm::sm2::DEFAULT_USER_ID)]
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Sort {
+    Bytes,
+    IgnoreCase,
+}
+
+#[derive(Args)]
+pub struct FieldCipherArgs {
+    /// The interface name, e.g. baohanapply.
+    #[arg(long)]
+    pub interface: String,
+    #[arg(long)]
+    pub sm4_key: String,
+    #[arg(long, value_enum, default_value = "ecb")]
+    pub mode: Sm4Mode,
+    #[arg(long)]
+    pub iv: Option<String>,
+    #[arg(long, value_enum, default_value = "base64")]
+    pub encoding: Enc,
+}
+
+#[derive(Subcommand)]
+pub enum FujianCommand {
+    /// Prints the sign string and the sign for the JSON on stdin.
+    Sign {
+        #[arg(long)]
+        appsecret: String,
+        #[arg(long, value_enum, default_value = "bytes")]
+        sort: Sort,
+    },
+    /// Checks the `sign` of the JSON on stdin.
+    Verify {
+        #[arg(long)]
+        appsecret: String,
+        #[arg(long, value_enum, default_value = "bytes")]
+        sort: Sort,
+    },
+    /// Encrypts the interface's 密文 fields.
+    EncryptFields(FieldCipherArgs),
+    /// Decrypts the interface's 密文 fields.
+    DecryptFields(FieldCipherArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ElyCommand {
+    /// Wraps the business JSON on stdin into a wire request.
+    Seal {
+        #[arg(long)]
+        transcode: String,
+        #[arg(long)]
+        appid: String,
+        #[arg(long)]
+        appkey: String,
+        #[arg(long)]
+        appsecret: String,
+        /// The receiver's SM2 public key.
+        #[arg(long)]
+        peer_public_key: String,
+        /// yyyyMMddHHmmss; default now (Asia/Shanghai).
+        #[arg(long)]
+        reqtime: Option<String>,
+        /// 32 hex characters; default a fresh UUID.
+        #[arg(long)]
+        msgcode: Option<String>,
+        /// Use the digital envelope (default for ELY104).
+        #[arg(long)]
+        envelope: bool,
+        #[arg(long, value_enum, default_value = "c1c3c2")]
+        format: Format,
+        #[arg(long)]
+        no_prefix: bool,
+        #[arg(long, default_value = "v1.0")]
+        version: String,
+    },
+    /// Opens a wire request: prints the business JSON and what was checked.
+    Open {
+        #[arg(long)]
+        appkey: String,
+        #[arg(long)]
+        appsecret: String,
+        /// Our SM2 private key (the receiver's).
+        #[arg(long)]
+        private_key: String,
+        /// Refuse a reqtime outside this many seconds of now (default: report only).
+        #[arg(long)]
+        clock_window: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DiagnoseCommand {
+    /// A captured Fujian request on stdin.
+    Fujian {
+        #[arg(long)]
+        appsecret: String,
+        /// The SM4 key, to try the 密文 field variants.
+        #[arg(long)]
+        sm4_key: Option<String>,
+        /// The CBC IV, if the platform might use CBC.
+        #[arg(long)]
+        iv: Option<String>,
+        /// The interface name; default: guessed from the fields.
+        #[arg(long)]
+        interface: Option<String>,
+    },
+    /// A captured ELY request on stdin.
+    Ely {
+        #[arg(long)]
+        appkey: String,
+        #[arg(long)]
+        appsecret: String,
+        #[arg(long)]
+        private_key: String,
+    },
+}

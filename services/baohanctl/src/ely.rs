@@ -1,0 +1,149 @@
+use crate::cli::ElyCommand;
+use crate::gm::{format_of, private_key, public_key};
+use crate::io::{key_text, print_json, stdin_json, usage};
+use crate::{Failure, Outcome};
+use baohan_gm::sm2::{CipherFormat, Layout, PrivateKey};
+use baohan_masking::Secret;
+use baohan_protocol::ely::Transcode;
+use baohan_protocol::ely::codec::{self, ElyProfile};
+use baohan_protocol::time::{self, Shape};
+use baohan_protocol::wire::WireMessage;
+
+pub fn transcode(code: &str) -> Result<Transcode, Failure> {
+    Transcode::parse(code)
+        .ok_or_else(|| Failure::Usage(format!("unknown transcode {code}; ELY101 to ELY109")))
+}
+
+pub fn run(cmd: ElyCommand) -> Outcome {
+    match cmd {
+        ElyCommand::Seal {
+            transcode: t,
+            appid,
+            appkey,
+            appsecret,
+            peer_public_key,
+            reqtime,
+            msgcode,
+            envelope,
+            format,
+            no_prefix,
+            version,
+        } => {
+            let t = transcode(&t)?;
+            let profile = ElyProfile {
+                appid,
+                appkey: key_text(&appkey)?,
+                appsecret: Secret::new(key_text(&appsecret)?),
+                // Sealing never uses our own key; a throwaway fills the slot.
+                our_key: PrivateKey::generate(),
+                peer_key: public_key(&peer_public_key)?,
+                send_layout: Layout::new(format_of(format), !no_prefix),
+                accept_first: CipherFormat::C1C3C2,
+                clock_window_secs: 600,
+                version,
+            };
+            let at = match reqtime {
+                None => time::now(),
+                Some(t) => Shape::Compact
+                    .parse(&t)
+                    .ok_or_else(|| Failure::Usage("--reqtime must be yyyyMMddHHmmss".into()))?,
+            };
+            let msgcode = msgcode.unwrap_or_else(codec::new_msgcode);
+            let business = stdin_json()?;
+            if let Err(e) = t.parse_request(&business) {
+                eprintln!(
+                    "warning: the business JSON is not a valid {}: {e}",
+                    t.code()
+                );
+            }
+            let wire = codec::seal_request(
+                t,
+                &business,
+                &profile,
+                at,
+                msgcode,
+                envelope || t.request_envelope(),
+            )
+            .map_err(usage)?;
+            print_json(&wire.to_map());
+            Ok(())
+        }
+        ElyCommand::Open {
+            appkey,
+            appsecret,
+            private_key: sk,
+            clock_window,
+        } => open(
+            key_text(&appkey)?,
+            key_text(&appsecret)?,
+            private_key(&sk)?,
+            clock_window,
+        ),
+    }
+}
+
+/// Opens step by step, reporting each check on stderr, so a failure says
+/// exactly where it stopped.
+fn open(
+    appkey: String,
+    appsecret: String,
+    our_key: PrivateKey,
+    clock_window: Option<i64>,
+) -> Outcome {
+    let map = stdin_json()?;
+    let wire = codec::WireRequest::from_map(&map)
+        .map_err(|e| Failure::Check(format!("envelope fields: {e}")))?;
+    eprintln!("ok    envelope fields present");
+    let t = transcode(&wire.transcode)?;
+    let profile = ElyProfile {
+        appid: wire.appid.clone(),
+        appkey,
+        appsecret: Secret::new(appsecret),
+        peer_key: our_key.public_key(),
+        our_key,
+        send_layout: Layout::DEFAULT,
+        accept_first: CipherFormat::C1C3C2,
+        clock_window_secs: clock_window.unwrap_or(600),
+        version: wire.version.clone(),
+    };
+    match Shape::Compact.parse(&wire.reqtime) {
+        None => return Err(Failure::Check("fail  reqtime is not yyyyMMddHHmmss".into())),
+        Some(at) => {
+            let skew = (at - time::now()).num_seconds();
+            let inside = skew.abs() <= profile.clock_window_secs;
+            let verdict = if inside {
+                "ok   "
+            } else if clock_window.is_some() {
+                "fail "
+            } else {
+                "note "
+            };
+            eprintln!(
+                "{verdict} reqtime {} is {skew} s from now (window ±{} s)",
+                wire.reqtime, profile.clock_window_secs
+            );
+            if !inside && clock_window.is_some() {
+                return Err(Failure::Check("reqtime is outside the clock window".into()));
+            }
+        }
+    }
+    let (plain, security) = codec::unprotect(&wire.data, &wire.sign, &wire.reqtime, &profile)
+        .map_err(|r| Failure::Check(format!("fail  {r}")))?;
+    if codec::is_digest(&wire.sign) {
+        eprintln!("ok    sign: SM3(data&reqtime&appkey&appsecret) matches");
+    }
+    eprintln!("ok    decrypted: {security}");
+    let business: baohan_protocol::wire::Map = serde_json::from_slice(&plain)
+        .map_err(|_| Failure::Check("fail  the plaintext is not a JSON object".into()))?;
+    print_json(&business);
+    match t.parse_request(&business) {
+        Ok(_) => {
+            eprintln!("ok    {} business fields valid", t.code());
+            Ok(())
+        }
+        Err(e) => Err(Failure::Check(format!(
+            "fail  {} business fields: {e}",
+            t.code()
+        ))),
+    }
+}
