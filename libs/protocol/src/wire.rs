@@ -27,10 +27,18 @@ pub trait WireValue: Sized {
     fn write(&self) -> Value;
 }
 
+/// One field of a message's table: its wire name and whether the spec
+/// requires it (是否必须).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub required: bool,
+}
+
 /// A message of either spec, declared with [`wire_message!`].
 pub trait WireMessage: Sized {
-    /// The wire names, in the spec's table order.
-    const FIELDS: &'static [&'static str];
+    /// The fields in the spec's table order.
+    const FIELDS: &'static [FieldSpec];
     fn from_map(map: &Map) -> Result<Self, Invalid>;
     fn to_map(&self) -> Map;
 
@@ -260,7 +268,9 @@ macro_rules! wire_message {
         }
 
         impl $crate::wire::WireMessage for $name {
-            const FIELDS: &'static [&'static str] = &[$($wire),*];
+            const FIELDS: &'static [$crate::wire::FieldSpec] = &[$(
+                $crate::wire::FieldSpec { name: $wire, required: $crate::wire_message!(@required $req) }
+            ),*];
 
             fn from_map(map: &$crate::wire::Map) -> ::std::result::Result<Self, $crate::Invalid> {
                 let mut errors = ::std::vec::Vec::new();
@@ -284,6 +294,8 @@ macro_rules! wire_message {
     };
     (@ty req $ty:ty) => { $ty };
     (@ty opt $ty:ty) => { ::std::option::Option<$ty> };
+    (@required req) => { true };
+    (@required opt) => { false };
     (@max) => { $crate::wire::DEFAULT_MAX };
     (@max $max:expr) => { $max };
 }

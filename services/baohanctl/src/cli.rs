@@ -221,6 +221,23 @@ pub enum ElyCommand {
         #[arg(long, default_value = "v1.0")]
         version: String,
     },
+    /// Wraps the business response JSON on stdin (`{}` for none) into a
+    /// wire response; ELY103's goes in a digital envelope.
+    SealResponse {
+        #[arg(long)]
+        transcode: String,
+        /// The receiver's (the platform's) SM2 public key.
+        #[arg(long)]
+        peer_public_key: String,
+        #[arg(long, default_value = "000")]
+        code: String,
+        #[arg(long)]
+        message: Option<String>,
+        #[arg(long, value_enum, default_value = "c1c3c2")]
+        format: Format,
+        #[arg(long)]
+        no_prefix: bool,
+    },
     /// Opens a wire request: prints the business JSON and what was checked.
     Open {
         #[arg(long)]

@@ -4,8 +4,8 @@ use crate::io::{key_text, print_json, stdin_json, usage};
 use crate::{Failure, Outcome};
 use baohan_gm::sm2::{CipherFormat, Layout, PrivateKey};
 use baohan_masking::Secret;
-use baohan_protocol::ely::Transcode;
 use baohan_protocol::ely::codec::{self, ElyProfile};
+use baohan_protocol::ely::{ResponseCode, Transcode};
 use baohan_protocol::time::{self, Shape};
 use baohan_protocol::wire::WireMessage;
 
@@ -49,6 +49,9 @@ pub fn run(cmd: ElyCommand) -> Outcome {
                     .ok_or_else(|| Failure::Usage("--reqtime must be yyyyMMddHHmmss".into()))?,
             };
             let msgcode = msgcode.unwrap_or_else(codec::new_msgcode);
+            if msgcode.len() != 32 || !msgcode.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Failure::Usage("--msgcode must be 32 hex characters".into()));
+            }
             let business = stdin_json()?;
             if let Err(e) = t.parse_request(&business) {
                 eprintln!(
@@ -65,6 +68,39 @@ pub fn run(cmd: ElyCommand) -> Outcome {
                 envelope || t.request_envelope(),
             )
             .map_err(usage)?;
+            print_json(&wire.to_map());
+            Ok(())
+        }
+        ElyCommand::SealResponse {
+            transcode: t,
+            peer_public_key,
+            code,
+            message,
+            format,
+            no_prefix,
+        } => {
+            let t = transcode(&t)?;
+            let code = ResponseCode::from_code(&code).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--code must be one of {}",
+                    ResponseCode::CODES.join(", ")
+                ))
+            })?;
+            let profile = ElyProfile {
+                appid: String::new(),
+                appkey: String::new(),
+                appsecret: Secret::new(""),
+                our_key: PrivateKey::generate(),
+                peer_key: public_key(&peer_public_key)?,
+                send_layout: Layout::new(format_of(format), !no_prefix),
+                accept_first: CipherFormat::C1C3C2,
+                clock_window_secs: 600,
+                version: String::new(),
+            };
+            let business = stdin_json()?;
+            let data = (!business.is_empty()).then_some(&business);
+            let wire = codec::seal_response(code, message, data, t.response_envelope(), &profile)
+                .map_err(usage)?;
             print_json(&wire.to_map());
             Ok(())
         }
