@@ -282,3 +282,64 @@ fn our_signatures_verify_for_every_fixture_key() {
         assert!(sm2::verify(&sk.public_key(), sm2::DEFAULT_USER_ID, b"baohan", &sig).is_ok());
     }
 }
+
+/// Fixtures of our own from two more peers: npm sm-crypto and Java
+/// BouncyCastle (tests/interop/make_peer_fixtures.sh made them).
+#[test]
+fn sm_crypto_and_bouncycastle_fixtures_all_open_and_verify() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop/peers");
+    for file in ["sm_crypto.json", "bouncycastle.json"] {
+        let f: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+        for v in list(&f, "sm3") {
+            assert_eq!(
+                sm3::hex_digest(&hx(v, "message_hex")),
+                s(v, "sm3_hex"),
+                "{file} {}",
+                s(v, "name")
+            );
+        }
+        for v in list(&f, "sm4") {
+            let key = Sm4Key::parse(s(v, "key_hex")).unwrap();
+            let mode = match v["iv_hex"].as_str() {
+                Some(iv) => Mode::cbc_from_text(iv).unwrap(),
+                None => Mode::Ecb,
+            };
+            assert_eq!(
+                hex::encode(sm4::encrypt(&key, &mode, &hx(v, "plaintext_hex"))),
+                s(v, "ciphertext_hex"),
+                "{file} {}",
+                s(v, "name")
+            );
+        }
+        let mut n = 0;
+        for c in list(&f, "sm2_encrypt") {
+            let sk = PrivateKey::parse(s(c, "private_hex")).unwrap();
+            let (pt, layout) = sm2::decrypt(&sk, &hx(c, "ciphertext_hex"), Accept::default())
+                .unwrap_or_else(|e| panic!("{file} {}: {e}", s(c, "id")));
+            assert_eq!(pt, hx(c, "plaintext_hex"));
+            assert_eq!(
+                layout.format,
+                CipherFormat::parse(s(c, "format")).unwrap(),
+                "{file} {}",
+                s(c, "id")
+            );
+            n += 1;
+        }
+        for sig in list(&f, "sm2_sign") {
+            let pk = PublicKey::parse(s(sig, "public_hex")).unwrap();
+            for form in ["signature_raw_hex", "signature_der_hex"] {
+                if sig[form].is_string() {
+                    sm2::verify(
+                        &pk,
+                        s(sig, "user_id"),
+                        &hx(sig, "message_hex"),
+                        &hx(sig, form),
+                    )
+                    .unwrap_or_else(|e| panic!("{file} {} {form}: {e}", s(sig, "id")));
+                }
+            }
+        }
+        assert!(n >= 10, "{file}: only {n} ciphertexts");
+    }
+}
