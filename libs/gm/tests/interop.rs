@@ -1,6 +1,8 @@
 //! The fixtures in `../shared/interop/`, made by OpenSSL 3 and Python gmssl,
 //! must all decrypt and verify here, and every `must_fail` entry must fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use ::sm2::elliptic_curve::rand_core::{TryCryptoRng, TryRng};
 use baohan_gm::sm2::cipher::encrypt_with_rng;
 use baohan_gm::sm2::{self, Accept, CipherFormat, Layout, PrivateKey, PublicKey};

@@ -1,6 +1,8 @@
 //! Round trips for every codec, and tamper resistance: no single flipped
 //! byte of an SM2 ciphertext, in any layout, is ever accepted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 use baohan_gm::envelope;
 use baohan_gm::sm2::{self, Accept, CipherFormat, Layout, PrivateKey};
 use baohan_gm::sm4::{self, Mode, Sm4Key};

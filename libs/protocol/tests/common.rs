@@ -1,5 +1,6 @@
 //! Shared by the protocol tests: fixture paths, demo profiles, a fixed clock.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
 use baohan_gm::sm2::{CipherFormat, Layout, PrivateKey, PublicKey};
 use baohan_gm::sm4::Sm4Key;

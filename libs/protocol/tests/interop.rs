@@ -1,6 +1,8 @@
 //! The Fujian and ELY fixtures in `../shared/interop/` (made with Python,
 //! gmssl and OpenSSL) open and verify with our codecs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 mod common;
 
 use baohan_gm::sm2::{CipherFormat, Layout, PrivateKey, PublicKey};

@@ -1,5 +1,7 @@
 //! Bad input gets an error with the spec's code that names the field.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 mod common;
 
 use baohan_protocol::ely::codec;

@@ -1,6 +1,8 @@
 //! Every interface's wire example in tests/fixtures/wire/ is received,
 //! verified, decrypted, typed, and re-serialised to its plaintext example.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
 mod common;
 
 use baohan_protocol::ely::codec;
