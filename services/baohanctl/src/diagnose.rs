@@ -28,39 +28,24 @@ pub fn run(cmd: DiagnoseCommand) -> Outcome {
                 .as_deref()
                 .map(|t| Mode::cbc_from_text(t).map_err(usage))
                 .transpose()?;
+            let map = stdin_json()?;
             let iface = match interface {
                 Some(name) => crate::fujian::interface(&name)?,
-                None => guess_interface(&stdin_peek()?),
+                None => guess_interface(&map),
             };
-            fujian(
-                &stdin_peek()?,
-                &key_text(&appsecret)?,
-                key.as_ref(),
-                iv,
-                iface,
-            )
+            fujian(&map, &key_text(&appsecret)?, key.as_ref(), iv, iface)
         }
         DiagnoseCommand::Ely {
             appkey,
             appsecret,
             private_key: sk,
         } => ely(
-            &stdin_peek()?,
+            &stdin_json()?,
             &key_text(&appkey)?,
             &key_text(&appsecret)?,
             &private_key(&sk)?,
         ),
     }
-}
-
-/// Stdin is read once and kept, since several steps look at it.
-fn stdin_peek() -> Result<Map, Failure> {
-    use std::sync::OnceLock;
-    static INPUT: OnceLock<Result<Map, String>> = OnceLock::new();
-    INPUT
-        .get_or_init(|| stdin_json().map_err(|e| format!("{e:?}")))
-        .clone()
-        .map_err(Failure::Usage)
 }
 
 /// baohanapply is the only interface with 密文 fields; anything else is
