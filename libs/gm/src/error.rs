@@ -22,6 +22,8 @@ pub enum GmError {
     BadSignature,
     #[error("malformed DER: {0}")]
     Der(String),
+    #[error("the system random source failed")]
+    Random,
     #[error("digital envelope: {0}")]
     Envelope(String),
 }

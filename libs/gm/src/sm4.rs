@@ -71,7 +71,7 @@ pub(crate) fn getrandom(buf: &mut [u8]) -> Result<(), GmError> {
     use sm2::elliptic_curve::rand_core::TryRng;
     sm2::elliptic_curve::common::getrandom::SysRng
         .try_fill_bytes(buf)
-        .map_err(|_| GmError::Sm2Encrypt("the system random source failed"))
+        .map_err(|_| GmError::Random)
 }
 
 /// Block-cipher mode. The IV is public but fixed per platform by agreement.

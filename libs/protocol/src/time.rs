@@ -36,13 +36,6 @@ impl Shape {
         }
     }
 
-    pub fn describe(self) -> &'static str {
-        match self {
-            Shape::Dashed => "yyyy-MM-dd HH:mm:ss",
-            Shape::Compact => "yyyyMMddHHmmss",
-        }
-    }
-
     /// Exact length check first: chrono would accept `2024-3-1 9:30:00`.
     pub fn parse(self, text: &str) -> Option<DateTime<FixedOffset>> {
         let expected = if self == Shape::Dashed { 19 } else { 14 };

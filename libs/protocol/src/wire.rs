@@ -20,6 +20,34 @@ pub type Map = JsonMap<String, Value>;
 /// Generous for any name or address, and stops abuse.
 pub const DEFAULT_MAX: usize = 1024;
 
+/// Base64 of a guarantee PDF (getbaohaninfo, ELY103, ELY104).
+pub const FILE_MAX: usize = 16 * 1024 * 1024;
+
+/// The largest request or response body read, of either spec: a Base64
+/// PDF plus its envelope.
+pub const MAX_BODY: usize = 24 * 1024 * 1024;
+
+/// For `check =` rules: a field that another field's value makes required.
+pub(crate) fn required_because<T>(
+    value: &Option<T>,
+    field: &str,
+    why: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    if value.is_none() {
+        errors.push(FieldError::new(field, Problem::RequiredBecause(why.into())));
+    }
+}
+
+/// For `check =` rules: no errors is success.
+pub(crate) fn finish(errors: Vec<FieldError>) -> Result<(), Invalid> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Invalid(errors))
+    }
+}
+
 /// A typed value that travels as one JSON field.
 pub trait WireValue: Sized {
     /// Reads a present value (not null, not `""`), of at most `max` characters.

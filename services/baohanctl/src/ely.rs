@@ -1,4 +1,4 @@
-use crate::cli::ElyCommand;
+use crate::cli::{ElyCommand, Format};
 use crate::gm::{format_of, private_key, public_key};
 use crate::io::{key_text, print_json, stdin_json, usage};
 use crate::{Failure, Outcome};
@@ -34,13 +34,8 @@ pub fn run(cmd: ElyCommand) -> Outcome {
                 appid,
                 appkey: key_text(&appkey)?,
                 appsecret: Secret::new(key_text(&appsecret)?),
-                // Sealing never uses our own key; a throwaway fills the slot.
-                our_key: PrivateKey::generate(),
-                peer_key: public_key(&peer_public_key)?,
-                send_layout: Layout::new(format_of(format), !no_prefix),
-                accept_first: CipherFormat::C1C3C2,
-                clock_window_secs: 600,
                 version,
+                ..sender_profile(&peer_public_key, format, no_prefix)?
             };
             let at = match reqtime {
                 None => time::now(),
@@ -86,17 +81,8 @@ pub fn run(cmd: ElyCommand) -> Outcome {
                     ResponseCode::CODES.join(", ")
                 ))
             })?;
-            let profile = ElyProfile {
-                appid: String::new(),
-                appkey: String::new(),
-                appsecret: Secret::new(""),
-                our_key: PrivateKey::generate(),
-                peer_key: public_key(&peer_public_key)?,
-                send_layout: Layout::new(format_of(format), !no_prefix),
-                accept_first: CipherFormat::C1C3C2,
-                clock_window_secs: 600,
-                version: String::new(),
-            };
+            // A response carries no appid, appkey or sign over them.
+            let profile = sender_profile(&peer_public_key, format, no_prefix)?;
             let business = stdin_json()?;
             let data = (!business.is_empty()).then_some(&business);
             let wire = codec::seal_response(code, message, data, t.response_envelope(), &profile)
@@ -116,6 +102,22 @@ pub fn run(cmd: ElyCommand) -> Outcome {
             clock_window,
         ),
     }
+}
+
+/// A profile for sealing to `peer`. Sealing never uses our own key, so a
+/// throwaway fills the slot; the credentials are the caller's to set.
+fn sender_profile(peer: &str, format: Format, no_prefix: bool) -> Result<ElyProfile, Failure> {
+    Ok(ElyProfile {
+        appid: String::new(),
+        appkey: String::new(),
+        appsecret: Secret::new(""),
+        our_key: PrivateKey::generate(),
+        peer_key: public_key(peer)?,
+        send_layout: Layout::new(format_of(format), !no_prefix),
+        accept_first: CipherFormat::C1C3C2,
+        clock_window_secs: 600,
+        version: String::new(),
+    })
 }
 
 /// Opens step by step, reporting each check on stderr, so a failure says

@@ -9,15 +9,13 @@
 use super::{ElyRequest, ResponseCode, Transcode};
 use crate::error::{Invalid, Problem};
 use crate::time::{Shape, within_window};
+pub use crate::wire::MAX_BODY;
 use crate::wire::{Map, Value, WireMessage};
 use baohan_gm::envelope::{self, KeyForm};
 use baohan_gm::sm2::{self, Accept, CipherFormat, Layout, PrivateKey, PublicKey};
 use baohan_gm::{Encoding, sm3};
 use baohan_masking::Secret;
 use chrono::{DateTime, FixedOffset};
-
-/// The largest body we read: ELY104 carries a Base64 PDF, SM2-wrapped.
-pub const MAX_BODY: usize = 24 * 1024 * 1024;
 
 crate::wire_message! {
     /// 请求报文 (spec 9.2.1).
@@ -167,6 +165,48 @@ fn parse_map(body: &[u8]) -> Result<Map, Rejection> {
     }
 }
 
+/// Decrypts standard-mode `data`: Base64 of SM2 to our key, any layout.
+fn decrypt_data(data: &str, profile: &ElyProfile) -> Result<(Vec<u8>, Layout), Rejection> {
+    let bytes = Encoding::Base64
+        .decode(data)
+        .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
+    sm2::decrypt(
+        &profile.our_key,
+        &bytes,
+        Accept::Any {
+            first: profile.accept_first,
+        },
+    )
+    .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))
+}
+
+/// Opens envelope-mode `data` with the key wrapped in `sign`.
+fn open_envelope(
+    data: &str,
+    sign: &str,
+    profile: &ElyProfile,
+) -> Result<(Vec<u8>, Security), Rejection> {
+    let opened = envelope::open(
+        &profile.our_key,
+        Accept::Any {
+            first: profile.accept_first,
+        },
+        data,
+        sign,
+    )
+    .map_err(|e| {
+        Rejection::new(
+            ResponseCode::DecryptFailed,
+            format!("digital envelope: {e}"),
+        )
+    })?;
+    let security = Security::Envelope {
+        layout: opened.key_layout,
+        key_form: opened.key_form,
+    };
+    Ok((opened.payload, security))
+}
+
 /// Opens protected `data`: verifies and decrypts per the detected mode.
 /// Returns the plaintext and what was detected.
 pub fn unprotect(
@@ -175,40 +215,20 @@ pub fn unprotect(
     reqtime: &str,
     profile: &ElyProfile,
 ) -> Result<(Vec<u8>, Security), Rejection> {
-    let accept = Accept::Any {
-        first: profile.accept_first,
-    };
-    if is_digest(sign) {
-        let expected = sm3::digest(
-            sign_input(data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes(),
-        );
-        if !sm3::hex_digest_matches(sign, &expected) {
-            return Err(Rejection::new(
-                ResponseCode::SignFailed,
-                "sign: SM3 digest does not match",
-            ));
-        }
-        let bytes = Encoding::Base64
-            .decode(data)
-            .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
-        let (plain, layout) = sm2::decrypt(&profile.our_key, &bytes, accept)
-            .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
-        Ok((plain, Security::Standard { layout }))
-    } else {
-        let opened = envelope::open(&profile.our_key, accept, data, sign).map_err(|e| {
-            Rejection::new(
-                ResponseCode::DecryptFailed,
-                format!("digital envelope: {e}"),
-            )
-        })?;
-        Ok((
-            opened.payload,
-            Security::Envelope {
-                layout: opened.key_layout,
-                key_form: opened.key_form,
-            },
-        ))
+    if !is_digest(sign) {
+        return open_envelope(data, sign, profile);
     }
+    let expected = sm3::digest(
+        sign_input(data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes(),
+    );
+    if !sm3::hex_digest_matches(sign, &expected) {
+        return Err(Rejection::new(
+            ResponseCode::SignFailed,
+            "sign: SM3 digest does not match",
+        ));
+    }
+    let (plain, layout) = decrypt_data(data, profile)?;
+    Ok((plain, Security::Standard { layout }))
 }
 
 fn business_map(plain: &[u8]) -> Result<Map, Rejection> {
@@ -232,10 +252,7 @@ pub fn open_request(
         return Err(Rejection::invalid(Invalid::one(
             "transcode",
             Problem::NotAllowed {
-                allowed: &[
-                    "ELY101", "ELY102", "ELY103", "ELY104", "ELY105", "ELY106", "ELY107", "ELY108",
-                    "ELY109",
-                ],
+                allowed: Transcode::CODES,
             },
         )));
     };
@@ -277,25 +294,35 @@ pub fn open_request(
     })
 }
 
-/// Protects a business object for the peer: `(data, sign)`.
+/// Encrypts a business object to the peer: `(data, wrapped key)`, the
+/// key only in envelope mode.
+fn encrypt_payload(
+    json: &str,
+    envelope_mode: bool,
+    profile: &ElyProfile,
+) -> Result<(String, Option<String>), baohan_gm::GmError> {
+    if envelope_mode {
+        let sealed = envelope::seal(&profile.peer_key, profile.send_layout, json.as_bytes())?;
+        return Ok((sealed.data, Some(sealed.sign)));
+    }
+    let ct = sm2::encrypt(&profile.peer_key, profile.send_layout, json.as_bytes())?;
+    Ok((Encoding::Base64.encode(&ct), None))
+}
+
+/// Protects a business object for a request: `(data, sign)`, where sign is
+/// the SM3 digest in standard mode and the wrapped key in envelope mode.
 fn protect(
     json: &str,
     reqtime: &str,
     envelope_mode: bool,
     profile: &ElyProfile,
 ) -> Result<(String, String), baohan_gm::GmError> {
-    if envelope_mode {
-        let sealed = envelope::seal(&profile.peer_key, profile.send_layout, json.as_bytes())?;
-        return Ok((sealed.data, sealed.sign));
-    }
-    let data = Encoding::Base64.encode(&sm2::encrypt(
-        &profile.peer_key,
-        profile.send_layout,
-        json.as_bytes(),
-    )?);
-    let sign = sm3::hex_digest(
-        sign_input(&data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes(),
-    );
+    let (data, wrapped_key) = encrypt_payload(json, envelope_mode, profile)?;
+    let sign = wrapped_key.unwrap_or_else(|| {
+        sm3::hex_digest(
+            sign_input(&data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes(),
+        )
+    });
     Ok((data, sign))
 }
 
@@ -340,15 +367,12 @@ pub fn seal_response(
     let (data, sign) = match business {
         None => (None, None),
         Some(map) => {
-            let json = Value::Object(map.clone()).to_string();
-            if envelope_mode {
-                let sealed =
-                    envelope::seal(&profile.peer_key, profile.send_layout, json.as_bytes())?;
-                (Some(sealed.data), Some(sealed.sign))
-            } else {
-                let ct = sm2::encrypt(&profile.peer_key, profile.send_layout, json.as_bytes())?;
-                (Some(Encoding::Base64.encode(&ct)), None)
-            }
+            let (data, wrapped_key) = encrypt_payload(
+                &Value::Object(map.clone()).to_string(),
+                envelope_mode,
+                profile,
+            )?;
+            (Some(data), wrapped_key)
         }
     };
     Ok(WireResponse {
@@ -369,36 +393,9 @@ pub fn open_response(
     let business = match (&response.data, &response.sign) {
         (None, _) => None,
         (Some(data), Some(sign)) if !is_digest(sign) => {
-            let opened = envelope::open(
-                &profile.our_key,
-                Accept::Any {
-                    first: profile.accept_first,
-                },
-                data,
-                sign,
-            )
-            .map_err(|e| {
-                Rejection::new(
-                    ResponseCode::DecryptFailed,
-                    format!("digital envelope: {e}"),
-                )
-            })?;
-            Some(business_map(&opened.payload)?)
+            Some(business_map(&open_envelope(data, sign, profile)?.0)?)
         }
-        (Some(data), _) => {
-            let bytes = Encoding::Base64
-                .decode(data)
-                .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
-            let (plain, _) = sm2::decrypt(
-                &profile.our_key,
-                &bytes,
-                Accept::Any {
-                    first: profile.accept_first,
-                },
-            )
-            .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))?;
-            Some(business_map(&plain)?)
-        }
+        (Some(data), _) => Some(business_map(&decrypt_data(data, profile)?.0)?),
     };
     Ok((response, business))
 }

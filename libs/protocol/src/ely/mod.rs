@@ -31,6 +31,7 @@ macro_rules! transcodes {
 
         impl Transcode {
             pub const ALL: &'static [Transcode] = &[$(Transcode::$variant),*];
+            pub const CODES: &'static [&'static str] = &[$($code),*];
 
             pub fn code(self) -> &'static str {
                 match self { $( Transcode::$variant => $code, )* }

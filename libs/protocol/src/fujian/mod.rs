@@ -14,15 +14,13 @@ pub mod sign;
 use crate::Provider;
 use crate::error::{Invalid, Problem};
 use crate::time::{Shape, within_window};
+pub use crate::wire::MAX_BODY;
 use crate::wire::{Map, Value, WireMessage};
 use baohan_masking::Secret;
 use chrono::{DateTime, FixedOffset};
 pub use cipher::FieldCipher;
 use messages::*;
 pub use sign::SortOrder;
-
-/// The largest body we read: getbaohaninfo replies carry a Base64 PDF.
-pub const MAX_BODY: usize = 24 * 1024 * 1024;
 
 macro_rules! interfaces {
     ($( $(#[$m:meta])* $variant:ident = $name:literal, $provider:ident, $ty:ty, [$($enc:literal),*]; )*) => {

@@ -21,7 +21,4 @@ pub use ely107::{Ely107, InvalidType};
 pub use ely108::Ely108;
 pub use ely109::{ApplicationType, Ely109};
 
-/// Base64 of a guarantee PDF.
-pub(crate) const FILE_MAX: usize = 16 * 1024 * 1024;
-
-pub(crate) use crate::fujian::messages::{finish, required_because};
+pub(crate) use crate::wire::{FILE_MAX, finish, required_because};

@@ -1,10 +1,7 @@
 use super::ResultCode;
 use crate::money::Fen;
-use crate::wire::{DateTimeSec, Nested};
+use crate::wire::{DateTimeSec, FILE_MAX, Nested};
 use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
-
-/// Base64 of a guarantee PDF: generous, and still bounded.
-pub(crate) const FILE_MAX: usize = 16 * 1024 * 1024;
 
 crate::wire_message! {
     /// 开函数据获取接口 (getbaohaninfo): the platform fetches the guarantee after bid opening.

@@ -19,7 +19,9 @@ pub use giveupnotice::GiveupNotice;
 pub use quitapply::QuitApply;
 pub use quitnotice::QuitNotice;
 
-use crate::error::{Invalid, Problem};
+pub(crate) use crate::wire::{finish, required_because};
+
+use crate::error::Problem;
 use crate::wire::{Value, WireValue};
 
 /// `code`: 1 success, 0 failure. We send a JSON number, as the spec's
@@ -68,28 +70,5 @@ impl Reply {
             code: ResultCode::Failure,
             message: Some(message.into()),
         }
-    }
-}
-
-/// For `check =` rules: a field that another field's value makes required.
-pub(crate) fn required_because<T>(
-    value: &Option<T>,
-    field: &str,
-    why: &str,
-    errors: &mut Vec<crate::FieldError>,
-) {
-    if value.is_none() {
-        errors.push(crate::FieldError::new(
-            field,
-            Problem::RequiredBecause(why.into()),
-        ));
-    }
-}
-
-pub(crate) fn finish(errors: Vec<crate::FieldError>) -> Result<(), Invalid> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Invalid(errors))
     }
 }
