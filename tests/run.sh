@@ -24,4 +24,7 @@ step "cargo test"
 cargo test --workspace --locked
 
 step "peers (sm-crypto, BouncyCastle, OpenSSL) accept baohanctl's output"
-tests/interop/peers_accept_ours.sh target/debug/baohanctl
+# `cargo test` builds only test harnesses for a package without integration
+# tests, so build the CLI binary itself before handing it to the peers.
+cargo build --locked -p baohanctl
+tests/interop/peers_accept_ours.sh "${CARGO_TARGET_DIR:-target}/debug/baohanctl"
