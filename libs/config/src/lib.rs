@@ -1,0 +1,294 @@
+//! baohan's settings.
+//!
+//! # Layout
+//! - [`source`]: the TOML file, `BAOHAN_…` environment overrides, and
+//!   `*_file` keys read from files (Kubernetes Secrets).
+//! - [`platform`]: the platform list, parsed into ready protocol profiles.
+//! - this file: the typed [`Settings`] every service starts from.
+//!
+//! Everything is checked once, at start: a bad setting stops the service
+//! with the file (or variable), the key and the reason.
+
+pub mod platform;
+pub mod source;
+
+pub use platform::{Platform, PlatformId, PlatformKind, Platforms};
+
+use baohan_masking::Secret;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The file read when neither `--config` nor `BAOHAN_CONFIG` names one.
+pub const DEFAULT_PATH: &str = "config/local.toml";
+
+/// A setting that cannot be used, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}: {key}: {reason}")]
+pub struct ConfigError {
+    /// The file, or the environment variable, that set it.
+    pub origin: String,
+    /// The dotted key, e.g. `platforms[1].our_private_key`.
+    pub key: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(origin: &Path, key: &str, reason: impl Into<String>) -> Self {
+        ConfigError {
+            origin: origin.display().to_string(),
+            key: if key.is_empty() {
+                "(file)".into()
+            } else {
+                key.into()
+            },
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The config path: an explicit `--config`, else `BAOHAN_CONFIG`, else
+/// [`DEFAULT_PATH`].
+pub fn path_from(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("BAOHAN_CONFIG").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub ingress: Ingress,
+    pub portal: Listen,
+    pub ops: Listen,
+    pub workers: Listen,
+    pub notifier: Listen,
+    pub database: Database,
+    pub broker: Broker,
+    pub telemetry: Telemetry,
+    pub platforms: Platforms,
+}
+
+impl Settings {
+    /// Reads `path`, then the process environment.
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        Settings::load_with_env(path, std::env::vars())
+    }
+
+    pub fn load_with_env(
+        path: &Path,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let mut table = source::read_file(path)?;
+        source::apply_env(&mut table, vars)?;
+        Settings::from_table(table, path)
+    }
+
+    pub fn from_table(mut table: toml::Table, origin: &Path) -> Result<Settings, ConfigError> {
+        source::resolve_files(&mut table, origin, "")?;
+        let raw: Raw = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError::new(origin, &e.path().to_string(), e.inner().to_string()))?;
+        Ok(Settings {
+            platforms: Platforms::parse(raw.platforms, origin)?,
+            ingress: raw.ingress,
+            portal: raw.portal,
+            ops: raw.ops,
+            workers: raw.workers,
+            notifier: raw.notifier,
+            database: raw.database,
+            broker: raw.broker,
+            telemetry: raw.telemetry,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    ingress: Ingress,
+    #[serde(default = "Listen::portal")]
+    portal: Listen,
+    #[serde(default = "Listen::ops")]
+    ops: Listen,
+    #[serde(default = "Listen::workers")]
+    workers: Listen,
+    #[serde(default = "Listen::notifier")]
+    notifier: Listen,
+    database: Database,
+    broker: Broker,
+    #[serde(default)]
+    telemetry: Telemetry,
+    #[serde(default)]
+    platforms: Vec<toml::Table>,
+}
+
+/// A service's own HTTP listener (its API, or just health and metrics).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listen {
+    pub listen: SocketAddr,
+}
+
+impl Listen {
+    fn at(port: u16) -> Listen {
+        Listen {
+            listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        }
+    }
+    fn portal() -> Listen {
+        Listen::at(8081)
+    }
+    fn ops() -> Listen {
+        Listen::at(8082)
+    }
+    fn workers() -> Listen {
+        Listen::at(8083)
+    }
+    fn notifier() -> Listen {
+        Listen::at(8084)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ingress {
+    #[serde(default = "Ingress::default_listen")]
+    pub listen: SocketAddr,
+    /// The bidder portal as bidders reach it; `Payurl` is
+    /// `{portal_base_url}/pay/{token}`.
+    pub portal_base_url: String,
+    /// Body limit for every route but ELY104, which carries a PDF.
+    #[serde(default = "Ingress::default_max_body")]
+    pub max_body_bytes: u64,
+    #[serde(default = "Ingress::default_max_file_body")]
+    pub max_file_body_bytes: u64,
+    /// A request that takes longer is answered with a system error.
+    #[serde(default = "Ingress::default_timeout")]
+    pub request_timeout_secs: u64,
+}
+
+impl Ingress {
+    fn default_listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    fn default_max_body() -> u64 {
+        1 << 20
+    }
+    fn default_max_file_body() -> u64 {
+        20 << 20
+    }
+    fn default_timeout() -> u64 {
+        15
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// `postgres://user@host:port/db`, without the password.
+    pub url: String,
+    #[serde(default = "empty_secret", deserialize_with = "secret")]
+    pub password: Secret,
+    #[serde(default = "Database::default_pool")]
+    pub pool_size: usize,
+}
+
+impl Database {
+    fn default_pool() -> usize {
+        16
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Broker {
+    /// `amqp://user@host:port/vhost`, without the password.
+    pub url: String,
+    #[serde(default = "empty_secret", deserialize_with = "secret")]
+    pub password: Secret,
+    /// Prefix of every exchange and queue name; tests give each run its own.
+    #[serde(default = "Broker::default_prefix")]
+    pub prefix: String,
+    /// Deliveries of one message before it is dead-lettered.
+    #[serde(default = "Broker::default_delivery_limit")]
+    pub delivery_limit: u32,
+    /// One TTL queue per level; a retry waits the level's delay.
+    #[serde(default = "Broker::default_retry_delays")]
+    pub retry_delays_secs: Vec<u64>,
+    /// How long the `journal` stream keeps messages, as RabbitMQ's
+    /// `x-max-age` (`7D`, `24h`, …).
+    #[serde(default = "Broker::default_journal_max_age")]
+    pub journal_max_age: String,
+    #[serde(default = "Broker::default_journal_max_bytes")]
+    pub journal_max_bytes: u64,
+    /// Unacknowledged deliveries a consumer holds at once.
+    #[serde(default = "Broker::default_prefetch")]
+    pub prefetch: u16,
+}
+
+impl Broker {
+    fn default_prefix() -> String {
+        "baohan".into()
+    }
+    fn default_delivery_limit() -> u32 {
+        5
+    }
+    fn default_retry_delays() -> Vec<u64> {
+        vec![5, 30, 300, 1800]
+    }
+    fn default_journal_max_age() -> String {
+        "30D".into()
+    }
+    fn default_journal_max_bytes() -> u64 {
+        20 << 30
+    }
+    fn default_prefetch() -> u16 {
+        64
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Telemetry {
+    /// A `tracing` filter, e.g. `info,baohan_bus=debug`.
+    #[serde(default = "Telemetry::default_log")]
+    pub log: String,
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// OTLP/HTTP endpoint, e.g. `http://otel-collector:4318`; empty is off.
+    #[serde(default)]
+    pub otlp_endpoint: String,
+}
+
+impl Default for Telemetry {
+    fn default() -> Self {
+        Telemetry {
+            log: Telemetry::default_log(),
+            log_format: LogFormat::default(),
+            otlp_endpoint: String::new(),
+        }
+    }
+}
+
+impl Telemetry {
+    fn default_log() -> String {
+        "info".into()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+fn empty_secret() -> Secret {
+    Secret::new("")
+}
+
+fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    String::deserialize(d).map(Secret::new)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,150 @@
+use super::*;
+use crate::PlatformKind;
+use std::io::Write;
+
+fn local() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/local.toml")
+}
+
+fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    Settings::load_with_env(&local(), vars)
+}
+
+fn with_platform_key(key: &str, value: &str) -> Result<Settings, ConfigError> {
+    let mut table = source::read_file(&local()).unwrap();
+    let platforms = table["platforms"].as_array_mut().unwrap();
+    platforms[1]
+        .as_table_mut()
+        .unwrap()
+        .insert(key.into(), toml::Value::String(value.into()));
+    Settings::from_table(table, Path::new("test.toml"))
+}
+
+#[test]
+fn the_local_config_loads_both_demo_platforms() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.ingress.listen.port(), 8080);
+    assert_eq!(s.portal.listen.port(), 8081);
+    assert_eq!(s.ops.listen.port(), 8082);
+    let fujian = s.platforms.fujian("FJDEMO0001").unwrap();
+    assert_eq!(fujian.id.as_str(), "fujian-demo");
+    let ely = s.platforms.ely("BANKDEMO0001").unwrap();
+    assert!(matches!(ely.kind, PlatformKind::Ely { .. }));
+    assert!(s.platforms.fujian("BANKDEMO0001").is_none());
+}
+
+#[test]
+fn environment_overrides_take_the_type_of_the_key_they_replace() {
+    let s = load(&[
+        ("BAOHAN_DATABASE__POOL_SIZE", "32"),
+        ("BAOHAN_BROKER__PREFIX", "run-7"),
+        ("BAOHAN_PLATFORMS__ELY_DEMO__APPKEY", "12345"),
+        ("BAOHAN_CONFIG", "ignored.toml"),
+    ])
+    .unwrap();
+    assert_eq!(s.database.pool_size, 32);
+    assert_eq!(s.broker.prefix, "run-7");
+    let PlatformKind::Ely { profile, .. } = &s.platforms.ely("BANKDEMO0001").unwrap().kind else {
+        panic!("ely-demo is ely")
+    };
+    assert_eq!(profile.appkey, "12345");
+}
+
+#[test]
+fn a_bad_override_names_the_variable_and_the_key() {
+    let e = load(&[("BAOHAN_DATABASE__POOL_SIZE", "many")]).unwrap_err();
+    assert_eq!(e.origin, "environment variable BAOHAN_DATABASE__POOL_SIZE");
+    assert_eq!(e.key, "database.pool_size");
+    assert!(e.reason.contains("not an integer"), "{e}");
+    let e = load(&[("BAOHAN_PLATFORMS__NOPE__APPKEY", "x")]).unwrap_err();
+    assert!(
+        e.reason.contains("no element of platforms has id nope"),
+        "{e}"
+    );
+}
+
+#[test]
+fn secrets_are_read_from_files_named_by_a_file_key() {
+    let dir = std::env::temp_dir().join(format!("baohan-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("appsecret");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(b"from-a-mounted-secret\n")
+        .unwrap();
+    let mut table = source::read_file(&local()).unwrap();
+    let ely = table["platforms"].as_array_mut().unwrap()[1]
+        .as_table_mut()
+        .unwrap();
+    ely.remove("appsecret");
+    ely.insert(
+        "appsecret_file".into(),
+        toml::Value::String(path.display().to_string()),
+    );
+    let s = Settings::from_table(table, Path::new("test.toml")).unwrap();
+    let PlatformKind::Ely { profile, .. } = &s.platforms.ely("BANKDEMO0001").unwrap().kind else {
+        panic!("ely-demo is ely")
+    };
+    assert_eq!(profile.appsecret.expose(), "from-a-mounted-secret");
+    assert_eq!(format!("{:?}", profile.appsecret), "***");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn both_a_key_and_its_file_is_refused() {
+    let e = with_platform_key("appsecret_file", "/nonexistent").unwrap_err();
+    assert_eq!(e.key, "platforms[1].appsecret_file");
+    assert!(e.reason.contains("not both"), "{e}");
+}
+
+#[test]
+fn a_bad_key_stops_the_start_with_file_key_and_reason() {
+    let e = with_platform_key("our_private_key", "not-a-key").unwrap_err();
+    assert_eq!(e.origin, "test.toml");
+    assert_eq!(e.key, "platforms[1].our_private_key");
+    assert!(
+        e.to_string()
+            .starts_with("test.toml: platforms[1].our_private_key: ")
+    );
+
+    let e = with_platform_key("sm2_format", "c3c2c1").unwrap_err();
+    assert_eq!(e.key, "platforms[1].sm2_format");
+
+    let e = with_platform_key("callback_url", "ftp://x").unwrap_err();
+    assert_eq!(e.key, "platforms[1].callback_url");
+}
+
+#[test]
+fn a_typo_in_a_key_is_refused_not_ignored() {
+    let e = with_platform_key("apsecret", "x").unwrap_err();
+    assert_eq!(e.key, "platforms[1].apsecret");
+    assert!(e.reason.contains("unknown field `apsecret`"), "{e}");
+
+    let mut table = source::read_file(&local()).unwrap();
+    table["database"]
+        .as_table_mut()
+        .unwrap()
+        .insert("pool".into(), toml::Value::Integer(3));
+    let e = Settings::from_table(table, Path::new("t.toml")).unwrap_err();
+    assert_eq!(e.key, "database.pool");
+    assert!(e.reason.contains("unknown field `pool`"), "{e}");
+}
+
+#[test]
+fn duplicate_platform_ids_and_appids_are_refused() {
+    let mut table = source::read_file(&local()).unwrap();
+    let platforms = table["platforms"].as_array_mut().unwrap();
+    let copy = platforms[1].clone();
+    platforms.push(copy);
+    let e = Settings::from_table(table, Path::new("t.toml")).unwrap_err();
+    assert_eq!(e.key, "platforms[2].id");
+}
+
+#[test]
+fn platform_ids_are_restricted_to_what_names_can_carry() {
+    assert!(PlatformId::parse("ely-demo").is_some());
+    for bad in ["", "Ely", "ely demo", "ely.demo", &"x".repeat(65)] {
+        assert!(PlatformId::parse(bad).is_none(), "{bad:?}");
+    }
+}
