@@ -1,0 +1,105 @@
+//! baohan's PostgreSQL store.
+//!
+//! # Layout
+//! - [`migrate`]: embedded migrations under an advisory lock.
+//! - [`inbound`]: the inbound request journal that makes platform retries
+//!   idempotent.
+//! - [`processed`]: message ids each consumer has applied.
+//! - [`guarantees`]: the read side the synchronous queries answer from.
+//!
+//! Money is `bigint` fen and times are `timestamptz` throughout; personal
+//! data lives only in `personal_data` (see the first migration).
+
+pub mod guarantees;
+pub mod inbound;
+pub mod migrate;
+pub mod processed;
+
+use baohan_config::Database;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use std::str::FromStr;
+use std::time::Duration;
+use tokio_postgres::NoTls;
+
+pub use deadpool_postgres::{Object as Client, Transaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database url: {0}")]
+    Url(String),
+    #[error("no database connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("database: {0}")]
+    Db(#[from] tokio_postgres::Error),
+    #[error("migration {version}: {reason}")]
+    Migration { version: i32, reason: String },
+}
+
+impl StoreError {
+    /// Worth trying again later: the database was unreachable or busy,
+    /// not the request wrong.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Pool(_) => true,
+            StoreError::Db(e) => {
+                e.is_closed()
+                    || e.code().is_some_and(|c| {
+                        let c = c.code();
+                        // 08: connection exceptions; 40: serialization
+                        // failure and deadlock; 53: insufficient resources;
+                        // 57P: operator intervention (restart, shutdown).
+                        c.starts_with("08")
+                            || c.starts_with("40")
+                            || c.starts_with("53")
+                            || c.starts_with("57P")
+                    })
+            }
+            StoreError::Url(_) | StoreError::Migration { .. } => false,
+        }
+    }
+}
+
+/// A pool of connections. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Builds the pool; connections open lazily, so this succeeds with the
+    /// database down and `/readyz` reports it.
+    pub fn connect(settings: &Database) -> Result<Store, StoreError> {
+        let mut config = tokio_postgres::Config::from_str(&settings.url)
+            .map_err(|e| StoreError::Url(e.to_string()))?;
+        if !settings.password.expose().is_empty() {
+            config.password(settings.password.expose());
+        }
+        config.connect_timeout(Duration::from_secs(5));
+        config.application_name("baohan");
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(settings.pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(5)))
+            .create_timeout(Some(Duration::from_secs(5)))
+            .build()
+            .map_err(|e| StoreError::Url(e.to_string()))?;
+        Ok(Store { pool })
+    }
+
+    pub async fn client(&self) -> Result<Client, StoreError> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// For `/readyz`: a round trip to the database.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.client().await?.simple_query("select 1").await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! See `system/`: this crate exists for its integration tests.

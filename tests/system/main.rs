@@ -1,0 +1,7 @@
+//! System tests: real RabbitMQ and PostgreSQL (started by
+//! `deploy/local/servers.sh up`), services in-process on port 0, and each
+//! test in its own database and broker namespace.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+mod store;

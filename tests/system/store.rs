@@ -1,0 +1,124 @@
+//! The store: migrations and the inbound journal's idempotency.
+
+use crate::harness;
+use baohan_store::inbound::{NewInbound, Recorded};
+use serde_json::json;
+use uuid::Uuid;
+
+#[tokio::test]
+async fn migrations_apply_once_even_when_replicas_start_together() {
+    let settings = harness::settings().await;
+    let stores: Vec<_> = (0..4)
+        .map(|_| baohan_store::Store::connect(&settings.database).unwrap())
+        .collect();
+    let handles: Vec<_> = stores
+        .iter()
+        .cloned()
+        .map(|s| tokio::spawn(async move { baohan_store::migrate::migrate(&s).await }))
+        .collect();
+    let mut applied = Vec::new();
+    for h in handles {
+        applied.push(h.await.unwrap().unwrap());
+    }
+    let total: usize = applied.iter().map(Vec::len).sum();
+    assert_eq!(
+        total, 1,
+        "exactly one replica applied migration 1: {applied:?}"
+    );
+    // And a later start finds nothing to do.
+    assert!(
+        baohan_store::migrate::migrate(&stores[0])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn new<'a>(
+    id: Uuid,
+    key: &'a str,
+    digest: &'a str,
+    msgcode: Option<&'a str>,
+    reply: &'a serde_json::Value,
+) -> NewInbound<'a> {
+    NewInbound {
+        id,
+        platform_id: "ely-demo",
+        interface: "ELY101",
+        dedupe_key: key,
+        content_digest: digest,
+        msgcode,
+        reply,
+    }
+}
+
+#[tokio::test]
+async fn an_identical_retry_gets_the_first_reply_and_command_id() {
+    let store = harness::store().await;
+    let first = Uuid::new_v4();
+    let reply = json!({"code": "000"});
+    let r = store
+        .record_inbound(&new(first, "APP-1", "d1", Some("m1"), &reply))
+        .await
+        .unwrap();
+    assert_eq!(r, Recorded::New);
+    // The platform retries with a fresh msgcode and the same content.
+    let other = json!({"code": "999"});
+    let r = store
+        .record_inbound(&new(Uuid::new_v4(), "APP-1", "d1", Some("m2"), &other))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        Recorded::Repeat {
+            id: first,
+            reply: reply.clone(),
+            published: false
+        }
+    );
+    store.mark_published(&[first]).await.unwrap();
+    let r = store
+        .record_inbound(&new(Uuid::new_v4(), "APP-1", "d1", Some("m1"), &other))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        Recorded::Repeat {
+            id: first,
+            reply,
+            published: true
+        }
+    );
+    assert_eq!(store.count_inbound("ely-demo", "ELY101").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_same_key_with_other_content_is_a_conflict() {
+    let store = harness::store().await;
+    let reply = json!({});
+    store
+        .record_inbound(&new(Uuid::new_v4(), "APP-2", "d1", Some("m1"), &reply))
+        .await
+        .unwrap();
+    let r = store
+        .record_inbound(&new(Uuid::new_v4(), "APP-2", "d2", Some("m2"), &reply))
+        .await
+        .unwrap();
+    assert_eq!(r, Recorded::KeyConflict);
+}
+
+#[tokio::test]
+async fn a_reused_msgcode_with_other_content_is_refused() {
+    let store = harness::store().await;
+    let reply = json!({});
+    store
+        .record_inbound(&new(Uuid::new_v4(), "APP-3", "d1", Some("m1"), &reply))
+        .await
+        .unwrap();
+    let r = store
+        .record_inbound(&new(Uuid::new_v4(), "APP-4", "d9", Some("m1"), &reply))
+        .await
+        .unwrap();
+    assert_eq!(r, Recorded::MsgcodeReused);
+    assert_eq!(store.count_inbound("ely-demo", "ELY101").await.unwrap(), 1);
+}
