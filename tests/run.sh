@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test baohan has: formatting, lints, the Rust test suites, and
-# the check that independent SM2/SM3/SM4 peers accept what we produce.
+# Runs every test baohan has: formatting, lints, the Rust test suites
+# (the system tests against a real RabbitMQ and PostgreSQL), and the check
+# that independent SM2/SM3/SM4 peers accept what we produce.
 # This is the README's test command, and what .ci/run calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,11 @@ cargo fmt --all -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "RabbitMQ and PostgreSQL (deploy/local/servers.sh up)"
+# The system tests run against the real servers; this installs them with
+# apt on a fresh machine and reuses them when they are already running.
+deploy/local/servers.sh up
 
 step "cargo test"
 cargo test --workspace --locked

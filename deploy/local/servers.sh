@@ -42,7 +42,7 @@ install_missing() {
     if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created=1; fi
     apt-get update -qq || true
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-    [ "$created" = 1 ] && rm -f "$policy"
+    if [ "$created" = 1 ]; then rm -f "$policy"; fi
   fi
 }
 

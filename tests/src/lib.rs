@@ -1,1 +1,8 @@
-//! See `system/`: this crate exists for its integration tests.
+//! What baohan's system tests and the ingress benchmark share: an HTTP
+//! client, and a platform's side of both protocols (signing and encrypting
+//! exactly as the platform would, with the protocol crates).
+//!
+//! The system tests themselves are in `system/`.
+
+pub mod client;
+pub mod platform;

@@ -1,20 +1,40 @@
 //! What every system test starts from: settings pointed at a fresh
-//! database and a broker prefix of its own.
+//! database and a broker prefix of its own, and services in-process on
+//! port 0.
 
+use baohan_bus::{Topology, WorkQueue, connect};
 use baohan_config::Settings;
 use baohan_store::Store;
-use std::path::PathBuf;
+use baohan_tests::client::Connection;
+use baohan_tests::platform::{ElyPlatform, FujianPlatform, repo};
+use lapin::options::{BasicAckOptions, BasicGetOptions};
+use lapin::types::ShortString;
+use std::net::SocketAddr;
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+/// Tests share one RabbitMQ. Most only read it (`shared`); a test that
+/// restarts it takes it alone (`exclusive`), so the others never see the
+/// outage it causes on purpose.
+static BROKER: RwLock<()> = RwLock::const_new(());
+
+pub async fn shared() -> RwLockReadGuard<'static, ()> {
+    BROKER.read().await
+}
+
+pub async fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    BROKER.write().await
+}
+
+pub fn load() -> Settings {
+    Settings::load_with_env(&repo().join("config/local.toml"), []).expect("config/local.toml loads")
 }
 
 /// The local settings, with a database and a broker prefix made for one
 /// test. The database is created empty; `migrate` is the caller's to run.
 pub async fn settings() -> Settings {
-    let mut settings = Settings::load_with_env(&repo().join("config/local.toml"), [])
-        .expect("config/local.toml loads");
+    let mut settings = load();
     let tag = Uuid::new_v4().simple().to_string()[..12].to_owned();
     let name = format!("baohan_t_{tag}");
     let admin = Store::connect(&settings.database).unwrap();
@@ -28,6 +48,7 @@ pub async fn settings() -> Settings {
     let base = settings.database.url.rsplit_once('/').unwrap().0.to_owned();
     settings.database.url = format!("{base}/{name}");
     settings.broker.prefix = format!("t{tag}");
+    settings.ingress.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     settings
 }
 
@@ -36,4 +57,117 @@ pub async fn store() -> Store {
     let store = Store::connect(&settings().await.database).unwrap();
     baohan_store::migrate::migrate(&store).await.unwrap();
     store
+}
+
+/// A message taken off a work queue.
+#[derive(Debug)]
+pub struct Taken {
+    pub id: String,
+    pub routing_key: String,
+    pub body: serde_json::Value,
+}
+
+/// The ingress, running in-process on its own database and queues, with
+/// the demo platforms' side of each protocol.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub topology: Topology,
+    pub amqp: String,
+    pub fujian: FujianPlatform,
+    pub ely: ElyPlatform,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = settings().await;
+        adjust(&mut settings);
+        let store = Store::connect(&settings.database).unwrap();
+        let topology = Topology::new(&settings.broker);
+        let amqp = connect::uri(&settings.broker).unwrap();
+        let platforms = load();
+        let app = ingress::Application::build(settings).await.unwrap();
+        let addr = app.local_addr();
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+        let test = TestApp {
+            addr,
+            store,
+            topology,
+            amqp,
+            fujian: FujianPlatform::demo(&platforms),
+            ely: ElyPlatform::demo(&platforms),
+            shutdown,
+            task,
+        };
+        // Declares the topology before the first call, so that nothing a
+        // test publishes could be unroutable.
+        let mut c = test.conn().await;
+        for _ in 0..100 {
+            if c.get("/readyz").await.unwrap().status == 200 {
+                return test;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("ingress never became ready");
+    }
+
+    pub async fn conn(&self) -> Connection {
+        Connection::open(self.addr).await.unwrap()
+    }
+
+    /// Takes every message now on `queue`, acknowledging each.
+    pub async fn take(&self, queue: WorkQueue) -> Vec<Taken> {
+        let conn = connect::open(&self.amqp, "test").await.unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        let mut out = Vec::new();
+        while let Some(m) = ch
+            .basic_get(
+                ShortString::from(self.topology.queue(queue)),
+                BasicGetOptions::default(),
+            )
+            .await
+            .unwrap()
+        {
+            let d = m.delivery;
+            d.ack(BasicAckOptions::default()).await.unwrap();
+            out.push(Taken {
+                id: d
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                routing_key: d.routing_key.to_string(),
+                body: serde_json::from_slice(&d.data).unwrap(),
+            });
+        }
+        let _ = conn.close(200, "done".into()).await;
+        out
+    }
+
+    /// Every message on every work queue.
+    pub async fn take_all(&self) -> Vec<Taken> {
+        let mut out = Vec::new();
+        for q in WorkQueue::ALL {
+            out.extend(self.take(q).await);
+        }
+        out
+    }
+
+    /// Stops the ingress and deletes this test's queues.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+        let conn = connect::open(&self.amqp, "test-cleanup").await.unwrap();
+        let ch = conn.create_channel().await.unwrap();
+        self.topology.delete(&ch).await.unwrap();
+        let _ = conn.close(200, "done".into()).await;
+    }
 }

@@ -12,7 +12,17 @@ use toml::{Table, Value};
 pub const ENV_PREFIX: &str = "BAOHAN_";
 
 /// Variables that name the config itself or belong to tools, not keys.
-const NOT_KEYS: &[&str] = &["BAOHAN_CONFIG", "BAOHAN_SHARED_DIR", "BAOHAN_LOCAL_DIR"];
+/// The ports are deploy/local/servers.sh's.
+const NOT_KEYS: &[&str] = &[
+    "BAOHAN_CONFIG",
+    "BAOHAN_SHARED_DIR",
+    "BAOHAN_LOCAL_DIR",
+    "BAOHAN_PG_PORT",
+    "BAOHAN_AMQP_PORT",
+    "BAOHAN_RMQ_MGMT_PORT",
+    "BAOHAN_RMQ_PROM_PORT",
+    "BAOHAN_RMQ_STREAM_PORT",
+];
 
 pub fn read_file(path: &Path) -> Result<Table, ConfigError> {
     let text = std::fs::read_to_string(path)

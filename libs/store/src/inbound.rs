@@ -21,6 +21,8 @@ pub struct NewInbound<'a> {
     pub content_digest: &'a str,
     pub msgcode: Option<&'a str>,
     pub reply: &'a Value,
+    /// The Payurl token, for applications.
+    pub pay_token: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +35,7 @@ pub enum Recorded {
         id: Uuid,
         reply: Value,
         published: bool,
+        pay_token: Option<String>,
     },
     /// The business key was used before with other content.
     KeyConflict,
@@ -46,8 +49,8 @@ impl Store {
         let inserted = client
             .execute(
                 "insert into inbound_requests
-                   (id, platform_id, interface, dedupe_key, content_digest, msgcode, reply)
-                 values ($1, $2, $3, $4, $5, $6, $7)
+                   (id, platform_id, interface, dedupe_key, content_digest, msgcode, reply, pay_token)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8)
                  on conflict do nothing",
                 &[
                     &new.id,
@@ -57,6 +60,7 @@ impl Store {
                     &new.content_digest,
                     &new.msgcode,
                     new.reply,
+                    &new.pay_token,
                 ],
             )
             .await?;
@@ -67,7 +71,7 @@ impl Store {
         let rows = client
             .query(
                 "select id, interface, dedupe_key, content_digest, msgcode, reply,
-                        published_at is not null
+                        published_at is not null, pay_token
                  from inbound_requests
                  where platform_id = $1
                    and ((interface = $2 and dedupe_key = $3) or msgcode = $4)",
@@ -96,6 +100,7 @@ impl Store {
                     id: row.get(0),
                     reply: row.get(5),
                     published: row.get(6),
+                    pay_token: row.get(7),
                 };
             }
         }

@@ -9,11 +9,18 @@ use crate::{Store, StoreError};
 use baohan_gm::sm3;
 
 /// Every migration, in order. Append only.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "lifecycle",
-    include_str!("../migrations/0001_lifecycle.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "lifecycle",
+        include_str!("../migrations/0001_lifecycle.sql"),
+    ),
+    (
+        2,
+        "inbound_pay_token",
+        include_str!("../migrations/0002_inbound_pay_token.sql"),
+    ),
+];
 
 /// Any fixed number, the same in every replica.
 const LOCK_KEY: i64 = 0x6261_6f68_616e; // "baohan"

@@ -46,3 +46,28 @@ pub fn init(service: &'static str, settings: &Telemetry) {
         );
     }
 }
+
+/// Cancels `token` on SIGTERM (what Kubernetes sends) or ctrl-c. Every
+/// service's `main` spawns it and passes the token down.
+pub async fn shutdown_on_signal(token: tokio_util::sync::CancellationToken) {
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no SIGTERM handler; ctrl-c only");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::info!("shutdown requested; finishing work in flight");
+    token.cancel();
+}

@@ -247,7 +247,22 @@ pub fn open_request(
     profile: &ElyProfile,
     now: DateTime<FixedOffset>,
 ) -> Result<OpenedRequest, Rejection> {
-    let wire = WireRequest::from_map(&parse_map(body)?).map_err(Rejection::invalid)?;
+    open_wire(read_request(body)?, profile, now)
+}
+
+/// The envelope of a request body, unverified: the first step of
+/// [`open_request`], apart so a server can find the platform by `appid`
+/// before it knows which keys to open it with.
+pub fn read_request(body: &[u8]) -> Result<WireRequest, Rejection> {
+    WireRequest::from_map(&parse_map(body)?).map_err(Rejection::invalid)
+}
+
+/// The rest of [`open_request`], from the parsed envelope.
+pub fn open_wire(
+    wire: WireRequest,
+    profile: &ElyProfile,
+    now: DateTime<FixedOffset>,
+) -> Result<OpenedRequest, Rejection> {
     let Some(transcode) = Transcode::parse(&wire.transcode) else {
         return Err(Rejection::invalid(Invalid::one(
             "transcode",

@@ -150,12 +150,29 @@ pub fn receive(
     profile: &FujianProfile,
     now: DateTime<FixedOffset>,
 ) -> Result<FujianRequest, Rejection> {
+    receive_map(interface, read_body(body)?, profile, now)
+}
+
+/// The body as a JSON object, within [`MAX_BODY`]: the first step of
+/// [`receive`], apart so a server can find the platform by `appkey` before
+/// it knows which profile to verify with.
+pub fn read_body(body: &[u8]) -> Result<Map, Rejection> {
     if body.len() > MAX_BODY {
         return Err(Rejection::TooLarge(body.len()));
     }
-    let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) else {
-        return Err(Rejection::NotJson);
-    };
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Rejection::NotJson),
+    }
+}
+
+/// The rest of [`receive`], from the parsed body.
+pub fn receive_map(
+    interface: Interface,
+    mut map: Map,
+    profile: &FujianProfile,
+    now: DateTime<FixedOffset>,
+) -> Result<FujianRequest, Rejection> {
     if field_check(&map, "appkey")? != profile.appkey {
         return Err(Rejection::UnknownAppkey);
     }

@@ -1,0 +1,183 @@
+//! Accepting a verified call: record it in the inbound journal, publish its
+//! command, wait for the broker's confirm, and only then answer.
+//!
+//! Recording first is what makes platform retries safe. An identical retry
+//! finds its row and gets the recorded reply; if the first attempt never
+//! saw a confirm, the retry republishes the *same* command id, which the
+//! workers deduplicate. A crash between the two steps therefore loses
+//! nothing the platform was told we accepted.
+
+use crate::State;
+use crate::refusal::Refusal;
+use baohan_bus::message::Outgoing;
+use baohan_bus::{Command, Exchange, InboundCall, Protocol};
+use baohan_gm::sm3;
+use baohan_protocol::wire::{Map, Value};
+use baohan_store::inbound::{NewInbound, Recorded};
+use baohan_telemetry::trace::TraceParent;
+use uuid::Uuid;
+
+/// Fields that identify and authenticate a request rather than say what it
+/// asks. A platform's retry changes them, so they are not its content.
+const ENVELOPE_FIELDS: &[&str] = &["appkey", "timestamp", "sign"];
+
+/// A verified call, ready to be accepted.
+pub struct Call<'a> {
+    pub platform_id: &'a str,
+    pub protocol: Protocol,
+    /// As the spec names it: `baohanapply`, `ELY101`.
+    pub interface: &'static str,
+    /// The wire field that identifies the request, and its value; `None`
+    /// where the spec has no such key and the content is the identity.
+    pub key: Option<(&'static str, String)>,
+    /// The decrypted business fields.
+    pub fields: Map,
+    pub msgcode: Option<&'a str>,
+    /// For applications: the Payurl token the reply carries.
+    pub pay_token: Option<String>,
+    pub trace: TraceParent,
+}
+
+/// What the platform is answered.
+#[derive(Debug, PartialEq)]
+pub enum Accepted {
+    /// First time: the reply we built.
+    New(Map),
+    /// An identical retry: the reply recorded the first time.
+    Repeat(Map),
+}
+
+impl Accepted {
+    pub fn is_repeat(&self) -> bool {
+        matches!(self, Accepted::Repeat(_))
+    }
+
+    pub fn into_reply(self) -> Map {
+        match self {
+            Accepted::New(m) | Accepted::Repeat(m) => m,
+        }
+    }
+}
+
+/// A recorded reply; we only ever record objects.
+fn recorded(reply: Value) -> Result<Map, Refusal> {
+    match reply {
+        Value::Object(m) => Ok(m),
+        other => {
+            tracing::error!(reply = %other, "recorded reply is not an object");
+            Err(Refusal::Internal)
+        }
+    }
+}
+
+/// SM3 over the business fields in key order: the same content gives the
+/// same digest however the platform ordered its JSON.
+pub fn content_digest(fields: &Map) -> String {
+    let sorted: std::collections::BTreeMap<&str, &Value> = fields
+        .iter()
+        .filter(|(k, _)| !ENVELOPE_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    // Serialising a map of JSON values cannot fail.
+    let text = serde_json::to_string(&sorted).unwrap_or_default();
+    sm3::hex_digest(text.as_bytes())
+}
+
+pub async fn accept(state: &State, mut call: Call<'_>, reply: Map) -> Result<Accepted, Refusal> {
+    for f in ENVELOPE_FIELDS {
+        call.fields.remove(*f);
+    }
+    let digest = content_digest(&call.fields);
+    let (key_field, dedupe_key) = match &call.key {
+        Some((field, value)) => (*field, value.clone()),
+        None => ("content", digest.clone()),
+    };
+    let id = Uuid::new_v4();
+    let reply = Value::Object(reply);
+    let outcome = state
+        .store
+        .record_inbound(&NewInbound {
+            id,
+            platform_id: call.platform_id,
+            interface: call.interface,
+            dedupe_key: &dedupe_key,
+            content_digest: &digest,
+            msgcode: call.msgcode,
+            reply: &reply,
+            pay_token: call.pay_token.as_deref(),
+        })
+        .await?;
+    let (id, outcome) = match outcome {
+        Recorded::New => (id, Accepted::New(recorded(reply)?)),
+        Recorded::Repeat {
+            published: true,
+            reply,
+            ..
+        } => return Ok(Accepted::Repeat(recorded(reply)?)),
+        Recorded::Repeat {
+            id,
+            reply,
+            pay_token,
+            published: false,
+        } => {
+            call.pay_token = pay_token;
+            (id, Accepted::Repeat(recorded(reply)?))
+        }
+        Recorded::KeyConflict => return Err(Refusal::Conflict { field: key_field }),
+        Recorded::MsgcodeReused => return Err(Refusal::MsgcodeReused),
+    };
+    let command = Command::Inbound(InboundCall {
+        platform_id: call.platform_id.to_owned(),
+        protocol: call.protocol,
+        interface: call.interface.to_owned(),
+        received_at: baohan_protocol::time::now().to_rfc3339(),
+        dedupe_key,
+        fields: call.fields,
+        pay_token: call.pay_token,
+    });
+    let message = Outgoing::command(id, &command).map_err(|e| {
+        tracing::error!(error = %e, "command does not serialise");
+        Refusal::Internal
+    })?;
+    state
+        .publisher
+        .publish(Exchange::Commands, &message, &call.trace)
+        .await?;
+    state.confirmed(id);
+    Ok(outcome)
+}
+
+/// A fresh Payurl token: 244 random bits as 64 hex characters.
+pub fn new_pay_token() -> String {
+    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn the_digest_ignores_field_order_sign_and_timestamp() {
+        let a = map(json!({"applyno": "A1", "reason": "r", "timestamp": "t1", "sign": "s1"}));
+        let b = map(json!({"reason": "r", "sign": "s2", "applyno": "A1", "timestamp": "t2"}));
+        assert_eq!(content_digest(&a), content_digest(&b));
+        let c = map(json!({"applyno": "A1", "reason": "other"}));
+        assert_ne!(content_digest(&a), content_digest(&c));
+    }
+
+    #[test]
+    fn pay_tokens_are_long_and_distinct() {
+        let (a, b) = (new_pay_token(), new_pay_token());
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,83 @@
+//! `POST /ely`: the six transcodes an ELY platform calls, told apart by
+//! `transcode` inside the envelope.
+
+use crate::State;
+use crate::accept::{self, Call};
+use crate::fujian::Seen;
+use crate::refusal::Refusal;
+use baohan_bus::Protocol;
+use baohan_config::PlatformKind;
+use baohan_protocol::Provider;
+use baohan_protocol::ely::{self, ElyRequest, ResponseCode, Transcode, codec};
+use baohan_protocol::wire::{Map, WireMessage};
+use baohan_telemetry::trace::TraceParent;
+
+pub async fn handle(
+    state: &State,
+    body: &[u8],
+    trace: TraceParent,
+    seen: &mut Seen,
+) -> Result<Map, Refusal> {
+    let wire = codec::read_request(body).map_err(Refusal::Ely)?;
+    let transcode = Transcode::parse(&wire.transcode)
+        .filter(|t| t.provider() == Provider::Fi)
+        .ok_or_else(|| Refusal::NotServed(format!("transcode {}", wire.transcode)))?;
+    seen.interface = Some(transcode.code());
+    // Only ELY104 carries a file; the others get the ordinary limit.
+    if transcode != Transcode::Ely104 && body.len() > state.limits.body {
+        return Err(Refusal::TooLarge {
+            limit: state.limits.body,
+        });
+    }
+    let platform = state
+        .platforms
+        .ely(&wire.appid)
+        .ok_or(Refusal::UnknownPlatform { field: "appid" })?;
+    seen.platform = Some(platform.id.to_string());
+    let PlatformKind::Ely { profile, .. } = &platform.kind else {
+        return Err(Refusal::UnknownPlatform { field: "appid" });
+    };
+    let opened =
+        codec::open_wire(wire, profile, baohan_protocol::time::now()).map_err(Refusal::Ely)?;
+    let platform_id = platform.id.as_str();
+    let key = match &opened.request {
+        ElyRequest::Ely103(q) => return crate::queries::ely103(state, platform_id, q).await,
+        ElyRequest::Ely104(q) => return crate::queries::ely104(state, platform_id, q).await,
+        ElyRequest::Ely101(a) => Some(("applicationId", a.application_id.clone())),
+        ElyRequest::Ely107(i) => Some(("guaranteeId", i.guarantee_id.clone())),
+        // A claim or a cancellation may come again after a refusal: the
+        // content is the identity.
+        ElyRequest::Ely105(_) | ElyRequest::Ely109(_) => None,
+        ElyRequest::Ely102(_) | ElyRequest::Ely106(_) | ElyRequest::Ely108(_) => {
+            return Err(Refusal::NotServed(transcode.code().into()));
+        }
+    };
+    // ELY101 has no Payurl on the wire, but the bidder still pays through
+    // the portal: the token travels in the command.
+    let pay_token = (transcode == Transcode::Ely101).then(accept::new_pay_token);
+    let reply = ok_response();
+    let call = Call {
+        platform_id,
+        protocol: Protocol::Ely,
+        interface: transcode.code(),
+        key,
+        fields: opened.request.to_map(),
+        msgcode: Some(&opened.msgcode),
+        pay_token,
+        trace,
+    };
+    let accepted = accept::accept(state, call, reply).await?;
+    seen.repeat = accepted.is_repeat();
+    Ok(accepted.into_reply())
+}
+
+/// `{"code":"000","message":"成功"}`: the answer to an accepted call.
+pub fn ok_response() -> Map {
+    ely::WireResponse {
+        code: ResponseCode::Success,
+        message: Some(ResponseCode::Success.text().into()),
+        data: None,
+        sign: None,
+    }
+    .to_map()
+}

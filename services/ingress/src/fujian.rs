@@ -1,0 +1,95 @@
+//! `POST /fujian/{interface}`: the five interfaces a Fujian platform calls.
+
+use crate::State;
+use crate::accept::{self, Call};
+use crate::refusal::Refusal;
+use baohan_bus::Protocol;
+use baohan_config::PlatformKind;
+use baohan_protocol::Provider;
+use baohan_protocol::fujian::messages::{BaohanApplyReply, Reply, ResultCode};
+use baohan_protocol::fujian::{self, FujianRequest, Interface};
+use baohan_protocol::wire::{Map, Value, WireMessage};
+use baohan_telemetry::trace::TraceParent;
+
+/// What the request was, as far as it got: for metrics and logs.
+#[derive(Debug, Default)]
+pub struct Seen {
+    pub platform: Option<String>,
+    pub interface: Option<&'static str>,
+    pub repeat: bool,
+}
+
+pub async fn handle(
+    state: &State,
+    name: &str,
+    body: &[u8],
+    trace: TraceParent,
+    seen: &mut Seen,
+) -> Result<Map, Refusal> {
+    let interface = Interface::parse(name)
+        .filter(|i| i.provider() == Provider::Fi)
+        .ok_or_else(|| Refusal::NotServed(format!("fujian/{name}")))?;
+    seen.interface = Some(interface.name());
+    let map = fujian::read_body(body).map_err(Refusal::Fujian)?;
+    let appkey = match map.get("appkey") {
+        Some(Value::String(k)) => k.as_str(),
+        _ => "",
+    };
+    let platform = state
+        .platforms
+        .fujian(appkey)
+        .ok_or(Refusal::UnknownPlatform { field: "appkey" })?;
+    seen.platform = Some(platform.id.to_string());
+    let PlatformKind::Fujian { profile, .. } = &platform.kind else {
+        return Err(Refusal::UnknownPlatform { field: "appkey" });
+    };
+    let request = fujian::receive_map(interface, map, profile, baohan_protocol::time::now())
+        .map_err(Refusal::Fujian)?;
+    let platform_id = platform.id.as_str();
+    let (key, pay_token, reply) = match &request {
+        FujianRequest::Getbaohaninfo(q) => {
+            return crate::queries::getbaohaninfo(state, platform_id, q).await;
+        }
+        FujianRequest::Baohanapply(a) => {
+            let token = accept::new_pay_token();
+            let reply = BaohanApplyReply {
+                code: ResultCode::Success,
+                message: Some("成功".into()),
+                payurl: Some(state.payurl(&token)),
+            };
+            (
+                Some(("applyno", a.applyno.clone())),
+                Some(token),
+                reply.to_map(),
+            )
+        }
+        FujianRequest::Giveupnotice(g) => (
+            Some(("applyno", g.applyno.clone())),
+            None,
+            Reply::success().to_map(),
+        ),
+        // A second quit or claim for the same guarantee is a new request
+        // (after a refusal, say): the content is the identity.
+        FujianRequest::Quitapply(_) | FujianRequest::Claimsnotice(_) => {
+            (None, None, Reply::success().to_map())
+        }
+        FujianRequest::Baohannotice(_)
+        | FujianRequest::Quitnotice(_)
+        | FujianRequest::Claimsresultnotice(_) => {
+            return Err(Refusal::NotServed(interface.name().into()));
+        }
+    };
+    let call = Call {
+        platform_id,
+        protocol: Protocol::Fujian,
+        interface: interface.name(),
+        key,
+        fields: request.to_map(),
+        msgcode: None,
+        pay_token,
+        trace,
+    };
+    let accepted = accept::accept(state, call, reply).await?;
+    seen.repeat = accepted.is_repeat();
+    Ok(accepted.into_reply())
+}

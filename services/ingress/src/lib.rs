@@ -1,0 +1,166 @@
+//! The ingress: where the platforms' calls enter baohan.
+//!
+//! Each call is verified (sign or envelope), checked against the clock,
+//! decrypted and validated by `baohan-protocol`, recorded in the inbound
+//! journal, and published as a command with a broker confirm. Only then is
+//! it answered. Queries (getbaohaninfo, ELY103, ELY104) are answered from
+//! the store.
+//!
+//! # Layout
+//! - [`routes`]: the HTTP surface: limits, content type, timeouts, health.
+//! - [`fujian`], [`ely`]: one pipeline per protocol, dispatched by interface.
+//! - [`accept`]: record, publish, confirm; what makes retries idempotent.
+//! - [`queries`]: the synchronous queries.
+//! - [`refusal`]: every refusal and its spec code, in one table.
+//! - [`metrics`]: requests by platform, interface and outcome; latency.
+
+pub mod accept;
+pub mod ely;
+pub mod fujian;
+pub mod metrics;
+pub mod queries;
+pub mod refusal;
+pub mod routes;
+
+use baohan_bus::{Publisher, Topology, connect};
+use baohan_config::{Platforms, Settings};
+use baohan_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Why the ingress could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] baohan_store::StoreError),
+    #[error(transparent)]
+    Bus(#[from] baohan_bus::BusError),
+}
+
+/// Body and time limits, from `[ingress]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Every route but ELY104.
+    pub body: usize,
+    /// ELY104, which carries the letter's PDF.
+    pub file_body: usize,
+    pub timeout: Duration,
+}
+
+/// What every request handler shares.
+pub struct State {
+    pub platforms: Platforms,
+    pub store: Store,
+    pub publisher: Publisher,
+    pub limits: Limits,
+    pub metrics: metrics::Metrics,
+    portal_base_url: String,
+    confirmed: mpsc::UnboundedSender<Uuid>,
+}
+
+impl State {
+    /// `{portal_base_url}/pay/{token}`.
+    pub fn payurl(&self, token: &str) -> String {
+        format!("{}/pay/{token}", self.portal_base_url)
+    }
+
+    /// Notes a confirmed command, marked in the journal in batches off the
+    /// request path. A mark that is lost costs only a republish of the same
+    /// id on an identical retry, which the workers deduplicate.
+    pub fn confirmed(&self, id: Uuid) {
+        let _ = self.confirmed.send(id);
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<State>,
+    confirmed: mpsc::UnboundedReceiver<Uuid>,
+}
+
+impl Application {
+    /// Binds the listener and applies the migrations. The broker is not
+    /// needed yet: `/readyz` says when it is reachable.
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let store = Store::connect(&settings.database)?;
+        baohan_store::migrate::migrate(&store).await?;
+        let publisher = Publisher::new(
+            connect::uri(&settings.broker)?,
+            "baohan-ingress",
+            Topology::new(&settings.broker),
+        );
+        let addr = settings.ingress.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Listen { addr, source })?;
+        let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let state = State {
+            platforms: settings.platforms,
+            store,
+            publisher,
+            limits: Limits {
+                body: to_usize(settings.ingress.max_body_bytes),
+                file_body: to_usize(settings.ingress.max_file_body_bytes),
+                timeout: Duration::from_secs(settings.ingress.request_timeout_secs.max(1)),
+            },
+            metrics: metrics::Metrics::new(),
+            portal_base_url: settings
+                .ingress
+                .portal_base_url
+                .trim_end_matches('/')
+                .to_owned(),
+            confirmed: tx,
+        };
+        Ok(Application {
+            listener,
+            state: Arc::new(state),
+            confirmed: rx,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until `shutdown`, then finishes the requests in flight.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) {
+        tracing::info!(addr = %self.local_addr(), "ingress listening");
+        let marker = tokio::spawn(mark_confirmed(self.state.store.clone(), self.confirmed));
+        let publisher = self.state.publisher.clone();
+        warp::serve(routes::all(self.state))
+            .incoming(self.listener)
+            .graceful(shutdown.cancelled_owned())
+            .run()
+            .await;
+        // The server dropped its state, and with it the last sender: the
+        // marker flushes what is left and ends.
+        let _ = marker.await;
+        publisher.close().await;
+        tracing::info!("ingress stopped");
+    }
+}
+
+/// Marks confirmed commands in the journal, many per statement.
+async fn mark_confirmed(store: Store, mut rx: mpsc::UnboundedReceiver<Uuid>) {
+    const BATCH: usize = 512;
+    let mut batch = Vec::with_capacity(BATCH);
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        if let Err(e) = store.mark_published(&batch).await {
+            tracing::warn!(error = %e, count = batch.len(), "could not mark commands published");
+        }
+        batch.clear();
+    }
+}

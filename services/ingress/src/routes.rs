@@ -1,0 +1,221 @@
+//! The HTTP surface.
+//!
+//! - `POST /fujian/{interface}` and `POST /ely`: platform calls. They are
+//!   always answered `200` with the spec's JSON, failures included: the
+//!   platforms' SDKs read `code`, and many treat any other status as a
+//!   transport error and retry blindly.
+//! - `GET /healthz` (alive), `GET /readyz` (broker and database reachable),
+//!   `GET /metrics` (Prometheus text).
+//! - Anything else: `404`/`405` with a JSON message, never a bare error.
+
+use crate::State;
+use crate::fujian::Seen;
+use crate::refusal::Refusal;
+use baohan_protocol::wire::{Value, WireMessage};
+use baohan_telemetry::trace::{self, TraceParent};
+use bytes::Buf;
+use futures_util::{Stream, StreamExt};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+use warp::http::StatusCode;
+use warp::{Filter, Rejection, Reply};
+
+/// Which pipeline a platform call takes.
+enum Route {
+    Fujian(String),
+    Ely,
+}
+
+pub fn all(
+    state: Arc<State>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
+    let with_state = warp::any().map(move || state.clone());
+    let call_headers = warp::header::optional::<String>("content-type")
+        .and(warp::header::optional::<String>(trace::HEADER));
+    // Path before method, so that an unknown path is a 404 rather than a
+    // 405 from the first POST route it was tried against.
+    let fujian = warp::path!("fujian" / String)
+        .and(warp::post())
+        .and(call_headers)
+        .and(warp::body::stream())
+        .and(with_state.clone())
+        .then(|name, content_type, traceparent, body, state| {
+            call(state, Route::Fujian(name), content_type, traceparent, body)
+        });
+    let ely = warp::path!("ely")
+        .and(warp::post())
+        .and(call_headers)
+        .and(warp::body::stream())
+        .and(with_state.clone())
+        .then(|content_type, traceparent, body, state| {
+            call(state, Route::Ely, content_type, traceparent, body)
+        });
+    let healthz = warp::path!("healthz")
+        .and(warp::get())
+        .map(|| json(StatusCode::OK, &serde_json::json!({"status": "ok"})));
+    let readyz = warp::path!("readyz")
+        .and(warp::get())
+        .and(with_state.clone())
+        .then(ready);
+    let metrics =
+        warp::path!("metrics")
+            .and(warp::get())
+            .and(with_state)
+            .map(|state: Arc<State>| {
+                warp::reply::with_header(
+                    state.metrics.render(),
+                    "content-type",
+                    "text/plain; version=0.0.4",
+                )
+                .into_response()
+            });
+    fujian
+        .or(ely)
+        .unify()
+        .or(healthz)
+        .unify()
+        .or(readyz)
+        .unify()
+        .or(metrics)
+        .unify()
+        .recover(unmatched)
+        .unify()
+}
+
+async fn call<S, B>(
+    state: Arc<State>,
+    route: Route,
+    content_type: Option<String>,
+    traceparent: Option<String>,
+    body: S,
+) -> warp::reply::Response
+where
+    S: Stream<Item = Result<B, warp::Error>> + Send,
+    B: Buf,
+{
+    let started = Instant::now();
+    let trace = TraceParent::continue_or_start(traceparent.as_deref());
+    let mut seen = Seen::default();
+    let limit = match route {
+        Route::Fujian(_) => state.limits.body,
+        Route::Ely => state.limits.file_body,
+    };
+    let work = async {
+        check_media_type(content_type.as_deref())?;
+        let bytes = read_limited(body, limit).await?;
+        match &route {
+            Route::Fujian(name) => {
+                crate::fujian::handle(&state, name, &bytes, trace, &mut seen).await
+            }
+            Route::Ely => crate::ely::handle(&state, &bytes, trace, &mut seen).await,
+        }
+    };
+    let result = tokio::time::timeout(state.limits.timeout, work)
+        .await
+        .unwrap_or(Err(Refusal::Timeout));
+
+    let platform = seen.platform.as_deref().unwrap_or("unknown");
+    let interface = seen.interface.unwrap_or("unknown");
+    let outcome = match &result {
+        Ok(_) if seen.repeat => "repeat",
+        Ok(_) => "accepted",
+        Err(r) => r.kind(),
+    };
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .observe(platform, interface, outcome, elapsed.as_secs_f64());
+    // The refusal's text names fields, never their values.
+    match &result {
+        Ok(_) => {
+            tracing::info!(trace_id = %trace.trace_id(), platform, interface, outcome, elapsed_ms = elapsed.as_millis() as u64, "call")
+        }
+        Err(r) => {
+            tracing::warn!(trace_id = %trace.trace_id(), platform, interface, outcome, reason = %r, elapsed_ms = elapsed.as_millis() as u64, "call refused")
+        }
+    }
+    let reply = match (route, result) {
+        (_, Ok(map)) => map,
+        (Route::Fujian(_), Err(r)) => r.fujian_reply().to_map(),
+        (Route::Ely, Err(r)) => r.ely_response().to_map(),
+    };
+    let mut response = json(StatusCode::OK, &Value::Object(reply));
+    if let Ok(value) = trace.to_string().parse() {
+        response.headers_mut().insert(trace::HEADER, value);
+    }
+    response
+}
+
+/// JSON, or no Content-Type at all (some platform SDKs send none).
+fn check_media_type(content_type: Option<&str>) -> Result<(), Refusal> {
+    let Some(raw) = content_type else {
+        return Ok(());
+    };
+    let essence = raw
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let json = essence == "application/json"
+        || essence == "text/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    if json {
+        Ok(())
+    } else {
+        Err(Refusal::MediaType(raw.chars().take(64).collect()))
+    }
+}
+
+/// Reads the body, stopping as soon as it passes `limit`.
+async fn read_limited<S, B>(body: S, limit: usize) -> Result<Vec<u8>, Refusal>
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let mut body = std::pin::pin!(body);
+    let mut out = Vec::new();
+    while let Some(chunk) = body.next().await {
+        // A body cut off mid-way is no JSON object.
+        let mut chunk = chunk.map_err(|_| Refusal::NotJson)?;
+        if out.len() + chunk.remaining() > limit {
+            return Err(Refusal::TooLarge { limit });
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            out.extend_from_slice(part);
+            let n = part.len();
+            chunk.advance(n);
+        }
+    }
+    Ok(out)
+}
+
+async fn ready(state: Arc<State>) -> warp::reply::Response {
+    let (broker, database) = tokio::join!(state.publisher.ready(), state.store.ping());
+    let database = database.is_ok();
+    let status = if broker && database {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let word = |ok: bool| if ok { "ok" } else { "unreachable" };
+    json(
+        status,
+        &serde_json::json!({"broker": word(broker), "database": word(database)}),
+    )
+}
+
+async fn unmatched(rejection: Rejection) -> Result<warp::reply::Response, Infallible> {
+    let (status, message) = if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        (StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+    } else {
+        (StatusCode::NOT_FOUND, "no such endpoint")
+    };
+    Ok(json(status, &serde_json::json!({"message": message})))
+}
+
+fn json(status: StatusCode, body: &Value) -> warp::reply::Response {
+    warp::reply::with_status(warp::reply::json(body), status).into_response()
+}

@@ -1,0 +1,547 @@
+//! The ingress against the real broker and database: every inbound
+//! interface lands as exactly one command, and every class of bad input is
+//! answered with its code and leaves nothing behind.
+
+use crate::harness::{self, TestApp};
+use baohan_bus::WorkQueue;
+use baohan_protocol::ely::Transcode;
+use baohan_protocol::fujian::Interface;
+use baohan_protocol::wire::{Map, Value, WireMessage};
+use baohan_tests::platform::{plain, to_body};
+use serde_json::json;
+
+/// Each inbound interface that becomes a command, and the queue it goes to.
+const FUJIAN_COMMANDS: &[(&str, WorkQueue)] = &[
+    ("baohanapply", WorkQueue::Underwriting),
+    ("giveupnotice", WorkQueue::Underwriting),
+    ("quitapply", WorkQueue::Refunds),
+    ("claimsnotice", WorkQueue::Claims),
+];
+const ELY_COMMANDS: &[(&str, WorkQueue)] = &[
+    ("ELY101", WorkQueue::Underwriting),
+    ("ELY105", WorkQueue::Claims),
+    ("ELY107", WorkQueue::Issuance),
+    ("ELY109", WorkQueue::Refunds),
+];
+
+async fn inbound_rows(app: &TestApp) -> i64 {
+    let client = app.store.client().await.unwrap();
+    client
+        .query_one("select count(*) from inbound_requests", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn every_inbound_call_lands_once_even_when_the_platform_retries() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let mut c = app.conn().await;
+    for &(name, _) in FUJIAN_COMMANDS {
+        let interface = Interface::parse(name).unwrap();
+        let fields = plain("fujian", name);
+        // A platform that did not hear our answer sends the call again,
+        // with a new timestamp and sign.
+        for attempt in 0..2 {
+            let r = c
+                .post(
+                    &format!("/fujian/{name}"),
+                    app.fujian.body(interface, &fields),
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.status, 200);
+            let reply = r.json();
+            assert_eq!(reply["code"], json!(1), "{name} attempt {attempt}: {reply}");
+        }
+    }
+    for &(code, _) in ELY_COMMANDS {
+        let transcode = Transcode::parse(code).unwrap();
+        let business = plain("ely", code);
+        for attempt in 0..2 {
+            let r = c
+                .post("/ely", app.ely.body(transcode, &business))
+                .await
+                .unwrap();
+            let (response, data) = app.ely.open_response(&r.body);
+            assert_eq!(
+                response.code.code(),
+                "000",
+                "{code} attempt {attempt}: {response:?}"
+            );
+            assert!(data.is_none());
+        }
+    }
+    let mut taken = Vec::new();
+    for q in WorkQueue::ALL {
+        taken.extend(app.take(q).await.into_iter().map(|m| (q, m)));
+    }
+    // Delivery is at least once: a retry that arrives before the first
+    // confirm is marked in the journal republishes the same command id,
+    // which the consumers deduplicate. What must hold is one command (one
+    // id) per call.
+    for &(name, queue) in FUJIAN_COMMANDS.iter().chain(ELY_COMMANDS) {
+        let key = format!(
+            "{}.{}",
+            if name.starts_with("ELY") {
+                "ely"
+            } else {
+                "fujian"
+            },
+            name.to_ascii_lowercase()
+        );
+        let on_queue: Vec<_> = taken
+            .iter()
+            .filter(|(q, m)| *q == queue && m.routing_key == key)
+            .map(|(_, m)| m)
+            .collect();
+        let ids: std::collections::HashSet<_> = on_queue.iter().map(|m| &m.id).collect();
+        assert_eq!(ids.len(), 1, "{key}: {on_queue:?}");
+        let body = &on_queue[0].body;
+        assert_eq!(body["type"], json!("inbound.v1"));
+        assert_eq!(body["body"]["interface"], json!(name));
+        // The command carries the decrypted fields, not the ciphertext.
+        if name == "baohanapply" {
+            assert_eq!(
+                body["body"]["fields"]["projectname"],
+                plain("fujian", name)["projectname"]
+            );
+            assert!(body["body"]["fields"].get("sign").is_none());
+            assert_eq!(body["body"]["pay_token"].as_str().map(str::len), Some(64));
+        }
+    }
+    assert_eq!(inbound_rows(&app).await, 8);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_repeated_application_gets_the_same_payurl() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let mut c = app.conn().await;
+    let fields = plain("fujian", "baohanapply");
+    let mut urls = Vec::new();
+    for _ in 0..2 {
+        let r = c
+            .post(
+                "/fujian/baohanapply",
+                app.fujian.body(Interface::Baohanapply, &fields),
+            )
+            .await
+            .unwrap();
+        urls.push(r.json()["Payurl"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(urls[0], urls[1]);
+    let token = urls[0].strip_prefix("http://127.0.0.1:8081/pay/").unwrap();
+    let commands = app.take(WorkQueue::Underwriting).await;
+    assert_eq!(commands[0].body["body"]["pay_token"], json!(token));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_application_number_with_other_content_is_refused() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let mut c = app.conn().await;
+    let mut fields = plain("ely", "ELY101");
+    let first = c
+        .post("/ely", app.ely.body(Transcode::Ely101, &fields))
+        .await
+        .unwrap();
+    assert_eq!(app.ely.open_response(&first.body).0.code.code(), "000");
+    fields.insert("bidAmount".into(), json!("1.00"));
+    let second = c
+        .post("/ely", app.ely.body(Transcode::Ely101, &fields))
+        .await
+        .unwrap();
+    let (response, _) = app.ely.open_response(&second.body);
+    assert_eq!(response.code.code(), "103");
+    assert!(response.message.unwrap().contains("applicationId"));
+    assert_eq!(app.take(WorkQueue::Underwriting).await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_replayed_msgcode_with_other_content_is_refused() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let mut c = app.conn().await;
+    let msgcode = baohan_protocol::ely::codec::new_msgcode();
+    let first = app
+        .ely
+        .seal_with(Transcode::Ely105, &plain("ely", "ELY105"), msgcode.clone());
+    let r = c.post("/ely", to_body(&first)).await.unwrap();
+    assert_eq!(app.ely.open_response(&r.body).0.code.code(), "000");
+    // A captured msgcode reused for another request.
+    let replay = app
+        .ely
+        .seal_with(Transcode::Ely109, &plain("ely", "ELY109"), msgcode);
+    let r = c.post("/ely", to_body(&replay)).await.unwrap();
+    let (response, _) = app.ely.open_response(&r.body);
+    assert_eq!(response.code.code(), "103");
+    assert!(response.message.unwrap().contains("msgcode"));
+    assert_eq!(inbound_rows(&app).await, 1);
+    assert_eq!(app.take(WorkQueue::Refunds).await.len(), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn queries_for_guarantees_not_issued_get_a_business_error() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let mut c = app.conn().await;
+    let r = c
+        .post(
+            "/fujian/getbaohaninfo",
+            app.fujian
+                .body(Interface::Getbaohaninfo, &plain("fujian", "getbaohaninfo")),
+        )
+        .await
+        .unwrap();
+    let reply = r.json();
+    assert_eq!(reply["code"], json!(0));
+    assert!(
+        reply["message"]
+            .as_str()
+            .unwrap()
+            .contains("TBBH350100202603160007")
+    );
+    for code in ["ELY103", "ELY104"] {
+        let t = Transcode::parse(code).unwrap();
+        let r = c
+            .post("/ely", app.ely.body(t, &plain("ely", code)))
+            .await
+            .unwrap();
+        let (response, _) = app.ely.open_response(&r.body);
+        assert_eq!(response.code.code(), "203", "{code}");
+    }
+    assert_eq!(inbound_rows(&app).await, 0);
+    assert!(app.take_all().await.is_empty());
+    app.stop().await;
+}
+
+/// A bad request, what it must be answered with, and the word the answer
+/// must contain.
+struct Bad {
+    what: &'static str,
+    path: &'static str,
+    content_type: Option<&'static str>,
+    body: Vec<u8>,
+    /// ELY code, or Fujian code 0.
+    code: &'static str,
+    mentions: &'static str,
+}
+
+fn fujian_apply(app: &TestApp, edit: impl FnOnce(&mut Map)) -> Vec<u8> {
+    let mut map = app.fujian.seal(
+        Interface::Baohanapply,
+        &plain("fujian", "baohanapply"),
+        baohan_protocol::time::now(),
+    );
+    edit(&mut map);
+    serde_json::to_vec(&map).unwrap()
+}
+
+fn ely_101(app: &TestApp, edit: impl FnOnce(&mut Map)) -> Vec<u8> {
+    let mut map = app
+        .ely
+        .seal(Transcode::Ely101, &plain("ely", "ELY101"))
+        .to_map();
+    edit(&mut map);
+    serde_json::to_vec(&map).unwrap()
+}
+
+fn resign_fujian(app: &TestApp, map: &mut Map) {
+    map.remove("sign");
+    let sign = baohan_protocol::fujian::sign::sign(
+        map,
+        app.fujian.profile.appsecret.expose(),
+        app.fujian.profile.sort,
+    );
+    map.insert("sign".into(), Value::String(sign));
+}
+
+#[tokio::test]
+async fn every_class_of_bad_input_gets_its_code_and_leaves_nothing_behind() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let stale = baohan_protocol::time::now() - chrono::Duration::minutes(30);
+    let future = baohan_protocol::time::now() + chrono::Duration::minutes(30);
+    let mut bad = vec![
+        Bad {
+            what: "fujian bad sign",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/json"),
+            body: fujian_apply(&app, |m| {
+                m.insert("biddername".into(), json!("另一家公司"));
+            }),
+            code: "0",
+            mentions: "sign",
+        },
+        Bad {
+            what: "fujian tampered ciphertext",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/json"),
+            body: fujian_apply(&app, |m| {
+                m.insert("projectname".into(), json!("AAAAAAAAAAAAAAAAAAAAAA=="));
+                resign_fujian(&app, m);
+            }),
+            code: "0",
+            mentions: "projectname",
+        },
+        Bad {
+            what: "fujian stale timestamp",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/json"),
+            body: serde_json::to_vec(&app.fujian.seal(
+                Interface::Baohanapply,
+                &plain("fujian", "baohanapply"),
+                stale,
+            ))
+            .unwrap(),
+            code: "0",
+            mentions: "timestamp",
+        },
+        Bad {
+            what: "fujian future timestamp",
+            path: "/fujian/giveupnotice",
+            content_type: Some("application/json"),
+            body: serde_json::to_vec(&app.fujian.seal(
+                Interface::Giveupnotice,
+                &plain("fujian", "giveupnotice"),
+                future,
+            ))
+            .unwrap(),
+            code: "0",
+            mentions: "timestamp",
+        },
+        Bad {
+            what: "fujian unknown appkey",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/json"),
+            body: fujian_apply(&app, |m| {
+                m.insert("appkey".into(), json!("NOSUCHKEY"));
+            }),
+            code: "0",
+            mentions: "appkey",
+        },
+        Bad {
+            what: "fujian missing field",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/json"),
+            body: fujian_apply(&app, |m| {
+                m.remove("biddercode");
+                resign_fujian(&app, m);
+            }),
+            code: "0",
+            mentions: "biddercode",
+        },
+        Bad {
+            what: "fujian oversized field",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/json"),
+            body: fujian_apply(&app, |m| {
+                m.insert("applyno".into(), json!("A".repeat(65)));
+                resign_fujian(&app, m);
+            }),
+            code: "0",
+            mentions: "applyno",
+        },
+        Bad {
+            what: "fujian malformed JSON",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/json"),
+            body: b"{\"appkey\": \"FJDEMO0001\",".to_vec(),
+            code: "0",
+            mentions: "JSON",
+        },
+        Bad {
+            what: "fujian oversized body",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/json"),
+            body: vec![b' '; (1 << 20) + 1],
+            code: "0",
+            mentions: "limit",
+        },
+        Bad {
+            what: "fujian form body",
+            path: "/fujian/baohanapply",
+            content_type: Some("application/x-www-form-urlencoded"),
+            body: b"appkey=FJDEMO0001".to_vec(),
+            code: "0",
+            mentions: "Content-Type",
+        },
+        Bad {
+            what: "fujian callback interface called on us",
+            path: "/fujian/baohannotice",
+            content_type: Some("application/json"),
+            body: b"{}".to_vec(),
+            code: "0",
+            mentions: "baohannotice",
+        },
+        Bad {
+            what: "ely bad sign",
+            path: "/ely",
+            content_type: Some("application/json"),
+            body: ely_101(&app, |m| {
+                m.insert("sign".into(), json!("0".repeat(64)));
+            }),
+            code: "101",
+            mentions: "sign",
+        },
+        Bad {
+            what: "ely unknown appid",
+            path: "/ely",
+            content_type: Some("application/json"),
+            body: ely_101(&app, |m| {
+                m.insert("appid".into(), json!("NOSUCHBANK"));
+            }),
+            code: "101",
+            mentions: "appid",
+        },
+        Bad {
+            what: "ely tampered ciphertext",
+            path: "/ely",
+            content_type: Some("application/json"),
+            body: ely_101(&app, |m| {
+                // Flip one byte of the SM2 ciphertext, then sign it anew so
+                // that only the decryption can catch it.
+                let data = m["data"].as_str().unwrap().to_owned();
+                let mut raw = baohan_gm::Encoding::Base64.decode(&data).unwrap();
+                let last = raw.len() - 1;
+                raw[last] ^= 1;
+                let data = baohan_gm::Encoding::Base64.encode(&raw);
+                let reqtime = m["reqtime"].as_str().unwrap().to_owned();
+                let p = &app.ely.profile;
+                let sign = baohan_gm::sm3::hex_digest(
+                    baohan_protocol::ely::codec::sign_input(
+                        &data,
+                        &reqtime,
+                        &p.appkey,
+                        p.appsecret.expose(),
+                    )
+                    .as_bytes(),
+                );
+                m.insert("data".into(), json!(data));
+                m.insert("sign".into(), json!(sign));
+            }),
+            code: "102",
+            mentions: "data",
+        },
+        Bad {
+            what: "ely malformed JSON",
+            path: "/ely",
+            content_type: None,
+            body: b"not json".to_vec(),
+            code: "103",
+            mentions: "JSON",
+        },
+        Bad {
+            what: "ely missing envelope field",
+            path: "/ely",
+            content_type: Some("application/json"),
+            body: ely_101(&app, |m| {
+                m.remove("msgcode");
+            }),
+            code: "103",
+            mentions: "msgcode",
+        },
+        Bad {
+            what: "ely oversized body for a transcode without a file",
+            path: "/ely",
+            content_type: Some("application/json"),
+            body: ely_101(&app, |m| {
+                m.insert("version".into(), json!("v1.0"));
+                m.insert("pad".into(), json!("x".repeat(1 << 20)));
+            }),
+            code: "103",
+            mentions: "limit",
+        },
+        Bad {
+            what: "ely callback transcode called on us",
+            path: "/ely",
+            content_type: Some("application/json"),
+            body: ely_101(&app, |m| {
+                m.insert("transcode".into(), json!("ELY102"));
+            }),
+            code: "103",
+            mentions: "ELY102",
+        },
+    ];
+    // A business field that fails validation inside the encrypted data.
+    let mut business = plain("ely", "ELY101");
+    business.insert("needPaper".into(), json!("1"));
+    business.remove("mailAddress");
+    bad.push(Bad {
+        what: "ely conditional field missing",
+        path: "/ely",
+        content_type: Some("application/json"),
+        body: app.ely.body(Transcode::Ely101, &business),
+        code: "103",
+        mentions: "mailAddress",
+    });
+
+    let mut c = app.conn().await;
+    for b in bad {
+        let r = c
+            .send("POST", b.path, b.content_type, b.body)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200, "{}", b.what);
+        let reply = r.json();
+        let (code, message) = if b.path == "/ely" {
+            (
+                reply["code"].as_str().unwrap_or("").to_owned(),
+                reply["message"].as_str().unwrap_or("").to_owned(),
+            )
+        } else {
+            (
+                reply["code"].to_string(),
+                reply["message"].as_str().unwrap_or("").to_owned(),
+            )
+        };
+        assert_eq!(code, b.code, "{}: {reply}", b.what);
+        assert!(
+            message.contains(b.mentions),
+            "{}: {message:?} should mention {}",
+            b.what,
+            b.mentions
+        );
+        // The connection may be closed after an oversized body.
+        c = app.conn().await;
+    }
+    assert_eq!(inbound_rows(&app).await, 0);
+    assert!(app.take_all().await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let mut c = app.conn().await;
+    assert_eq!(c.get("/healthz").await.unwrap().status, 200);
+    let ready = c.get("/readyz").await.unwrap();
+    assert_eq!(ready.json(), json!({"broker": "ok", "database": "ok"}));
+    let r = c
+        .post(
+            "/fujian/giveupnotice",
+            app.fujian
+                .body(Interface::Giveupnotice, &plain("fujian", "giveupnotice")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(1));
+    assert!(r.headers.contains_key("traceparent"));
+    let metrics = String::from_utf8(c.get("/metrics").await.unwrap().body.to_vec()).unwrap();
+    assert!(metrics.contains(
+        r#"baohan_ingress_requests_total{interface="giveupnotice",outcome="accepted",platform="fujian-demo"} 1"#
+    ), "{metrics}");
+    let missing = c.get("/nowhere").await.unwrap();
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["message"], json!("no such endpoint"));
+    let wrong_method = c.get("/ely").await.unwrap();
+    assert_eq!(wrong_method.status, 405);
+    app.stop().await;
+}

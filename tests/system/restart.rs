@@ -1,0 +1,111 @@
+//! A broker restart in the middle of a stream of requests loses nothing
+//! that was acknowledged.
+
+use crate::harness::{self, TestApp};
+use baohan_bus::WorkQueue;
+use baohan_protocol::fujian::Interface;
+use baohan_tests::platform::{plain, repo};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+fn rabbitmqctl(args: &[&str]) {
+    let status = std::process::Command::new(repo().join("deploy/local/servers.sh"))
+        .arg("rabbitmqctl")
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "rabbitmqctl {args:?}");
+}
+
+async fn until_acked(acked: &AtomicUsize, n: usize) {
+    while acked.load(Ordering::Relaxed) < n {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_broker_restart_loses_no_acknowledged_request() {
+    let _broker = harness::exclusive().await;
+    let app = Arc::new(TestApp::spawn().await);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut senders = Vec::new();
+    for s in 0..4 {
+        let (app, acked, stop) = (app.clone(), acked.clone(), stop.clone());
+        senders.push(tokio::spawn(async move {
+            let mut c = app.conn().await;
+            let (mut mine, mut refused) = (Vec::new(), 0);
+            for i in 0.. {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let applyno = format!("RST{s}{i:05}");
+                let mut fields = plain("fujian", "baohanapply");
+                fields.insert("applyno".into(), json!(applyno));
+                // Like a platform: the same call again until we say yes.
+                loop {
+                    let body = app.fujian.body(Interface::Baohanapply, &fields);
+                    let Ok(r) = c.post("/fujian/baohanapply", body).await else {
+                        c = app.conn().await;
+                        continue;
+                    };
+                    if r.json()["code"] == json!(1) {
+                        mine.push(applyno.clone());
+                        acked.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                    refused += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            (mine, refused)
+        }));
+    }
+    until_acked(&acked, 40).await;
+    tokio::task::spawn_blocking(|| {
+        rabbitmqctl(&["stop_app"]);
+        rabbitmqctl(&["start_app"]);
+        rabbitmqctl(&["await_startup"]);
+    })
+    .await
+    .unwrap();
+    // The stream goes on past the restart, through the reconnection.
+    let after = acked.load(Ordering::Relaxed);
+    until_acked(&acked, after + 40).await;
+    stop.store(true, Ordering::Relaxed);
+
+    let mut acknowledged = HashSet::new();
+    let mut refused = 0;
+    for s in senders {
+        let (mine, r) = s.await.unwrap();
+        acknowledged.extend(mine);
+        refused += r;
+    }
+    assert!(
+        refused > 0,
+        "the outage was answered with code 0 (retry later)"
+    );
+
+    // Every acknowledged application is on the queue, under one id.
+    let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
+    for m in app.take(WorkQueue::Underwriting).await {
+        let applyno = m.body["body"]["fields"]["applyno"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ids.entry(applyno).or_default().insert(m.id);
+    }
+    for applyno in &acknowledged {
+        let found = ids.get(applyno).map(HashSet::len);
+        assert_eq!(found, Some(1), "{applyno}");
+    }
+    eprintln!(
+        "{} acknowledged across the restart, {refused} answers said retry later",
+        acknowledged.len()
+    );
+    Arc::try_unwrap(app).ok().unwrap().stop().await;
+}
