@@ -545,3 +545,53 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(wrong_method.status, 405);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn no_id_number_phone_or_bank_account_reaches_the_logs() {
+    let logs = harness::capture_logs();
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let mut c = app.conn().await;
+    let apply = plain("fujian", "baohanapply");
+    let ely101 = plain("ely", "ELY101");
+    let ely105 = plain("ely", "ELY105");
+    c.post(
+        "/fujian/baohanapply",
+        app.fujian.body(Interface::Baohanapply, &apply),
+    )
+    .await
+    .unwrap();
+    c.post("/ely", app.ely.body(Transcode::Ely101, &ely101))
+        .await
+        .unwrap();
+    c.post("/ely", app.ely.body(Transcode::Ely105, &ely105))
+        .await
+        .unwrap();
+    // And refused: the field errors must name fields, not echo values.
+    let mut bad = ely105.clone();
+    bad.insert("contractCertCode".into(), json!("1101051990030712345678"));
+    c.post("/ely", app.ely.body(Transcode::Ely105, &bad))
+        .await
+        .unwrap();
+    app.stop().await;
+
+    let text = logs.text();
+    assert!(text.contains("call"), "the calls were logged: {text}");
+    for (map, field) in [
+        (&apply, "tenderercontacttel"),
+        (&apply, "tendererbankcode"),
+        (&ely101, "legalIdNo"),
+        (&ely101, "contractCerNo"),
+        (&ely101, "contactsWay"),
+        (&ely105, "bankAccount"),
+        (&ely105, "contractWay"),
+        (&ely105, "contractCertCode"),
+        (&bad, "contractCertCode"),
+    ] {
+        let value = map[field].as_str().unwrap();
+        assert!(
+            !text.contains(value),
+            "{field} appears in clear in the logs"
+        );
+    }
+}

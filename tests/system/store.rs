@@ -127,3 +127,60 @@ async fn a_reused_msgcode_with_other_content_is_refused() {
     assert_eq!(r, Recorded::MsgcodeReused);
     assert_eq!(store.count_inbound("ely-demo", "ELY101").await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn the_batched_journal_gives_each_concurrent_call_its_own_verdict() {
+    let store = harness::store().await;
+    let journal = baohan_store::journal::InboundJournal::start(store.clone());
+    let reply = json!({"code": "000"});
+    let mut calls = Vec::new();
+    // 30 distinct applications, 5 identical copies of one more, and 5 that
+    // reuse its key with other content: all at once, so they share batches.
+    for i in 0..40 {
+        let (key, digest) = match i {
+            0..30 => (format!("APP-{i}"), format!("d{i}")),
+            30..35 => ("APP-X".to_owned(), "dx".to_owned()),
+            _ => ("APP-X".to_owned(), format!("other-{i}")),
+        };
+        let (journal, reply) = (journal.clone(), reply.clone());
+        calls.push(tokio::spawn(async move {
+            let id = Uuid::new_v4();
+            let verdict = journal
+                .record(&new(id, &key, &digest, None, &reply))
+                .await
+                .unwrap();
+            (i, id, verdict)
+        }));
+    }
+    let mut results = Vec::new();
+    for c in calls {
+        results.push(c.await.unwrap());
+    }
+    for (i, _, verdict) in &results[..30] {
+        assert_eq!(verdict, &Recorded::New, "call {i}");
+    }
+    // Of the ten calls for APP-X, exactly one is recorded. If it was one of
+    // the identical copies, the other copies are its retries; every call
+    // with other content is a conflict.
+    let winners: Vec<_> = results[30..]
+        .iter()
+        .filter(|(_, _, v)| *v == Recorded::New)
+        .collect();
+    assert_eq!(winners.len(), 1, "APP-X is recorded once: {results:?}");
+    let (winner, winner_id, _) = *winners[0];
+    for (i, _, verdict) in &results[30..] {
+        if *i == winner {
+            continue;
+        }
+        let copy_of_winner = (30..35).contains(i) && (30..35).contains(&winner);
+        if copy_of_winner {
+            assert!(
+                matches!(verdict, Recorded::Repeat { id, .. } if *id == winner_id),
+                "call {i}: {verdict:?}"
+            );
+        } else {
+            assert_eq!(verdict, &Recorded::KeyConflict, "call {i}");
+        }
+    }
+    assert_eq!(store.count_inbound("ely-demo", "ELY101").await.unwrap(), 31);
+}

@@ -3,7 +3,7 @@
 //! # Layout
 //! - [`migrate`]: embedded migrations under an advisory lock.
 //! - [`inbound`]: the inbound request journal that makes platform retries
-//!   idempotent.
+//!   idempotent; [`journal`] writes it in batches under load.
 //! - [`processed`]: message ids each consumer has applied.
 //! - [`guarantees`]: the read side the synchronous queries answer from.
 //!
@@ -12,6 +12,7 @@
 
 pub mod guarantees;
 pub mod inbound;
+pub mod journal;
 pub mod migrate;
 pub mod processed;
 
@@ -33,6 +34,8 @@ pub enum StoreError {
     Db(#[from] tokio_postgres::Error),
     #[error("migration {version}: {reason}")]
     Migration { version: i32, reason: String },
+    #[error("the inbound journal writer has stopped")]
+    Stopped,
 }
 
 impl StoreError {
@@ -40,7 +43,7 @@ impl StoreError {
     /// not the request wrong.
     pub fn is_transient(&self) -> bool {
         match self {
-            StoreError::Pool(_) => true,
+            StoreError::Pool(_) | StoreError::Stopped => true,
             StoreError::Db(e) => {
                 e.is_closed()
                     || e.code().is_some_and(|c| {

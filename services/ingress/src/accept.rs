@@ -95,8 +95,8 @@ pub async fn accept(state: &State, mut call: Call<'_>, reply: Map) -> Result<Acc
     let id = Uuid::new_v4();
     let reply = Value::Object(reply);
     let outcome = state
-        .store
-        .record_inbound(&NewInbound {
+        .journal
+        .record(&NewInbound {
             id,
             platform_id: call.platform_id,
             interface: call.interface,

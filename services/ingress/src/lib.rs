@@ -25,6 +25,7 @@ pub mod routes;
 use baohan_bus::{Publisher, Topology, connect};
 use baohan_config::{Platforms, Settings};
 use baohan_store::Store;
+use baohan_store::journal::InboundJournal;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +62,8 @@ pub struct Limits {
 pub struct State {
     pub platforms: Platforms,
     pub store: Store,
+    /// The inbound journal, written in batches.
+    pub journal: InboundJournal,
     pub publisher: Publisher,
     pub limits: Limits,
     pub metrics: metrics::Metrics,
@@ -107,6 +110,7 @@ impl Application {
         let (tx, rx) = mpsc::unbounded_channel();
         let state = State {
             platforms: settings.platforms,
+            journal: InboundJournal::start(store.clone()),
             store,
             publisher,
             limits: Limits {
