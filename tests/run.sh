@@ -30,7 +30,8 @@ step "cargo test"
 cargo test --workspace --locked
 
 step "peers (sm-crypto, BouncyCastle, OpenSSL) accept baohanctl's output"
-# `cargo test` builds only test harnesses for a package without integration
-# tests, so build the CLI binary itself before handing it to the peers.
-cargo build --locked -p baohanctl
+# baohanctl's own integration tests (services/baohanctl/tests) made
+# `cargo test` build the binary, with the features of the test build: a
+# separate `cargo build -p baohanctl` would resolve other features and
+# rebuild half the dependency tree.
 tests/interop/peers_accept_ours.sh "${CARGO_TARGET_DIR:-target}/debug/baohanctl"

@@ -14,6 +14,7 @@
 use crate::ack::AckWindow;
 use crate::{BusError, Topology, WorkQueue, connect};
 use backon::{BackoffBuilder, ExponentialBuilder};
+use baohan_telemetry::otlp;
 use baohan_telemetry::trace::{self, TraceParent};
 use futures_util::StreamExt;
 use lapin::message::Delivery;
@@ -201,11 +202,18 @@ fn spawn_handler<H: Handler>(
     done: mpsc::Sender<Finished>,
 ) {
     let span = tracing::info_span!("handle", message_id = %message.id, trace_id = %message.trace.trace_id());
+    otlp::set_parent(&span, &message.trace);
     let work = async move {
         let task = {
             let handler = handler.clone();
             let message = message.clone();
-            tokio::spawn(async move { handler.handle(message).await })
+            // The handler's own span work (publishes, queries) belongs to
+            // this delivery's span.
+            let handling = async move { handler.handle(message).await };
+            tokio::spawn(tracing::Instrument::instrument(
+                handling,
+                tracing::Span::current(),
+            ))
         };
         // A panicking handler must still settle its delivery, or the
         // consumer would wait for it forever at shutdown.
@@ -337,12 +345,13 @@ fn incoming(d: Delivery) -> Result<Incoming, &'static str> {
     })
 }
 
-/// Headers for a message that is published on: the trace continues.
+/// Headers for a message that is published on: the trace continues, from
+/// the current span where one is exported.
 pub fn trace_headers(parent: &TraceParent) -> FieldTable {
     let mut headers = FieldTable::default();
     headers.insert(
         trace::HEADER.into(),
-        AMQPValue::LongString(LongString::from(parent.child().to_string())),
+        AMQPValue::LongString(LongString::from(otlp::outgoing(parent).to_string())),
     );
     headers
 }

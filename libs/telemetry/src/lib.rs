@@ -4,47 +4,66 @@
 //! - [`init`]: the `tracing` subscriber (text or JSON lines).
 //! - [`trace`]: W3C `traceparent`, carried from the HTTP request through
 //!   the AMQP headers, so one trace id follows a request through the queues.
+//! - [`otlp`]: the spans, exported over OTLP/HTTP when configured.
 //! - [`metrics`]: the Prometheus registry and the text every `/metrics`
 //!   serves.
 
 pub mod metrics;
+pub mod otlp;
 pub mod trace;
 
 use baohan_config::{LogFormat, Telemetry};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
-/// Installs the global subscriber. Call once, first thing in `main`.
-/// A filter that does not parse falls back to `info` and says so, rather
-/// than leaving the service without logs.
-pub fn init(service: &'static str, settings: &Telemetry) {
-    let (filter, bad) = match EnvFilter::try_new(&settings.log) {
-        Ok(f) => (f, None),
-        Err(e) => (EnvFilter::new("info"), Some(e.to_string())),
+/// Installs the global subscriber: logs, and OTLP export when
+/// `otlp_endpoint` is set. Call once, first thing in `main`, and keep the
+/// guard until the end. A filter that does not parse falls back to `info`
+/// and says so, rather than leaving the service without logs; an exporter
+/// that cannot be built is reported and left out.
+pub fn init(service: &'static str, settings: &Telemetry) -> otlp::Guard {
+    let (directives, bad) = match EnvFilter::try_new(&settings.log) {
+        Ok(_) => (settings.log.as_str(), None),
+        Err(e) => ("info", Some(e.to_string())),
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // One filter per layer (an EnvFilter cannot be shared): the same
+    // directives decide what is logged and what is exported.
+    let filter = || EnvFilter::new(directives);
+    let fmt = tracing_subscriber::fmt::layer()
         .with_target(true)
         .with_ansi(false);
-    let installed = match settings.log_format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init(),
-        LogFormat::Text => builder.try_init(),
+    let fmt: Box<dyn Layer<Registry> + Send + Sync> = match settings.log_format {
+        LogFormat::Json => Box::new(
+            fmt.json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_filter(filter()),
+        ),
+        LogFormat::Text => Box::new(fmt.with_filter(filter())),
     };
+    let (otel, guard, otel_error) = if settings.otlp_endpoint.is_empty() {
+        (None, otlp::Guard::none(), None)
+    } else {
+        match otlp::layer(service, &settings.otlp_endpoint) {
+            Ok((layer, guard)) => (Some(layer.with_filter(filter())), guard, None),
+            Err(e) => (None, otlp::Guard::none(), Some(e)),
+        }
+    };
+    let installed = tracing_subscriber::registry()
+        .with(fmt)
+        .with(otel)
+        .try_init();
     if installed.is_ok() {
-        tracing::info!(service, "logging started");
+        tracing::info!(service, otlp = %settings.otlp_endpoint, "logging started");
     }
     if let Some(e) = bad {
         tracing::warn!(filter = %settings.log, error = %e, "telemetry.log does not parse; using info");
     }
-    if !settings.otlp_endpoint.is_empty() {
-        tracing::warn!(
-            endpoint = %settings.otlp_endpoint,
-            "OTLP export is not built into this release; trace ids are in the logs"
-        );
+    if let Some(e) = otel_error {
+        tracing::error!(endpoint = %settings.otlp_endpoint, error = %e, "OTLP exporter not started");
     }
+    guard
 }
 
 /// Cancels `token` on SIGTERM (what Kubernetes sends) or ctrl-c. Every

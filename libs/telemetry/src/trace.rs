@@ -71,6 +71,26 @@ impl TraceParent {
             .unwrap_or_else(TraceParent::root)
     }
 
+    pub(crate) fn from_parts(trace_id: [u8; 16], span_id: [u8; 8], sampled: bool) -> TraceParent {
+        TraceParent {
+            trace_id,
+            span_id,
+            sampled,
+        }
+    }
+
+    pub fn trace_id_bytes(&self) -> [u8; 16] {
+        self.trace_id
+    }
+
+    pub fn span_id_bytes(&self) -> [u8; 8] {
+        self.span_id
+    }
+
+    pub fn sampled(&self) -> bool {
+        self.sampled
+    }
+
     pub fn trace_id(&self) -> String {
         hex(&self.trace_id)
     }

@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    baohan_telemetry::init("ingress", &settings.telemetry);
+    let _otlp = baohan_telemetry::init("ingress", &settings.telemetry);
     let app = match ingress::Application::build(settings).await {
         Ok(app) => app,
         Err(e) => {

@@ -18,6 +18,7 @@ use futures_util::{Stream, StreamExt};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
@@ -101,6 +102,8 @@ where
         Route::Fujian(_) => state.limits.body,
         Route::Ely => state.limits.file_body,
     };
+    let span = tracing::info_span!("call", trace_id = %trace.trace_id());
+    baohan_telemetry::otlp::set_parent(&span, &trace);
     let work = async {
         check_media_type(content_type.as_deref())?;
         let bytes = read_limited(body, limit).await?;
@@ -111,7 +114,7 @@ where
             Route::Ely => crate::ely::handle(&state, &bytes, trace, &mut seen).await,
         }
     };
-    let result = tokio::time::timeout(state.limits.timeout, work)
+    let result = tokio::time::timeout(state.limits.timeout, work.instrument(span))
         .await
         .unwrap_or(Err(Refusal::Timeout));
 
