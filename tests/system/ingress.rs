@@ -576,7 +576,11 @@ async fn no_id_number_phone_or_bank_account_reaches_the_logs() {
     app.stop().await;
 
     let text = logs.text();
-    assert!(text.contains("call"), "the calls were logged: {text}");
+    assert!(
+        text.contains("outcome=\"accepted\"") || text.contains("outcome=accepted"),
+        "the accepted calls were logged: {text}"
+    );
+    assert!(text.contains("invalid"), "and the refused one: {text}");
     for (map, field) in [
         (&apply, "tenderercontacttel"),
         (&apply, "tendererbankcode"),

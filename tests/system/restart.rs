@@ -21,7 +21,13 @@ fn rabbitmqctl(args: &[&str]) {
 }
 
 async fn until_acked(acked: &AtomicUsize, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while acked.load(Ordering::Relaxed) < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} calls acknowledged, waiting for {n}",
+            acked.load(Ordering::Relaxed)
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -46,7 +52,12 @@ async fn a_broker_restart_loses_no_acknowledged_request() {
                 let mut fields = plain("fujian", "baohanapply");
                 fields.insert("applyno".into(), json!(applyno));
                 // Like a platform: the same call again until we say yes.
+                let deadline = std::time::Instant::now() + Duration::from_secs(120);
                 loop {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "{applyno} never accepted"
+                    );
                     let body = app.fujian.body(Interface::Baohanapply, &fields);
                     let Ok(r) = c.post("/fujian/baohanapply", body).await else {
                         c = app.conn().await;
@@ -66,8 +77,23 @@ async fn a_broker_restart_loses_no_acknowledged_request() {
         }));
     }
     until_acked(&acked, 40).await;
+    tokio::task::spawn_blocking(|| rabbitmqctl(&["stop_app"]))
+        .await
+        .unwrap();
+    // While the broker is down, an application is answered "retry later"
+    // and forgotten, so that a corrected one may use its applyno.
+    let mut c = app.conn().await;
+    let mut first = plain("fujian", "baohanapply");
+    first.insert("applyno".into(), json!("RST-CORRECTED"));
+    let r = c
+        .post(
+            "/fujian/baohanapply",
+            app.fujian.body(Interface::Baohanapply, &first),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(0), "{:?}", r.json());
     tokio::task::spawn_blocking(|| {
-        rabbitmqctl(&["stop_app"]);
         rabbitmqctl(&["start_app"]);
         rabbitmqctl(&["await_startup"]);
     })
@@ -77,6 +103,16 @@ async fn a_broker_restart_loses_no_acknowledged_request() {
     let after = acked.load(Ordering::Relaxed);
     until_acked(&acked, after + 40).await;
     stop.store(true, Ordering::Relaxed);
+    let mut corrected = first.clone();
+    corrected.insert("bzjamount".into(), json!("150000.00"));
+    let r = c
+        .post(
+            "/fujian/baohanapply",
+            app.fujian.body(Interface::Baohanapply, &corrected),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(1), "{:?}", r.json());
 
     let mut acknowledged = HashSet::new();
     let mut refused = 0;

@@ -43,7 +43,8 @@ pub struct Incoming {
     pub body: Vec<u8>,
     /// Passes through the delay queues so far.
     pub retries: u32,
-    /// This hop's span in the publisher's trace.
+    /// The publisher's span: this delivery's span is its child, and what
+    /// the handler publishes continues the trace.
     pub trace: TraceParent,
     properties: BasicProperties,
 }
@@ -334,7 +335,10 @@ fn incoming(d: Delivery) -> Result<Incoming, &'static str> {
         Some(AMQPValue::LongUInt(n)) => *n,
         _ => 0,
     };
-    let trace = TraceParent::continue_or_start(header_text(trace::HEADER).as_deref());
+    let trace = header_text(trace::HEADER)
+        .as_deref()
+        .and_then(TraceParent::parse)
+        .unwrap_or_else(TraceParent::root);
     Ok(Incoming {
         id,
         routing_key: d.routing_key.as_str().to_owned(),

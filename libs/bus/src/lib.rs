@@ -31,6 +31,7 @@ pub enum BusError {
     Unroutable(String),
     #[error("broker did not confirm within {0:?}")]
     Timeout(std::time::Duration),
+    /// Not connected: the message was certainly not sent.
     #[error("broker unavailable; reconnecting")]
     Unavailable,
     #[error("broker url: {0}")]

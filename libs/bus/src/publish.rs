@@ -99,7 +99,14 @@ impl Publisher {
         message: &Outgoing,
         parent: &TraceParent,
     ) -> Result<(), BusError> {
-        let ch = self.channel().await?;
+        // Without a channel nothing was sent: say so with `Unavailable`, which
+        // callers may treat as "certainly not published".
+        let ch = self.channel().await.map_err(|e| {
+            if !matches!(e, BusError::Unavailable) {
+                tracing::warn!(error = %e, "broker not reachable");
+            }
+            BusError::Unavailable
+        })?;
         let headers = crate::consume::trace_headers(parent);
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)

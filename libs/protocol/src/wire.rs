@@ -107,6 +107,13 @@ fn check_len(raw: &Value, max: usize) -> Result<(), Problem> {
         if got > max {
             return Err(Problem::TooLong { max, got });
         }
+        // No field of either spec holds control characters; NUL in
+        // particular cannot be stored in PostgreSQL text or jsonb.
+        if s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(Problem::Format("text without control characters"));
+        }
     }
     Ok(())
 }

@@ -105,6 +105,23 @@ fn all_problems_are_reported_at_once_with_their_fields() {
 }
 
 #[test]
+fn control_characters_are_refused_but_line_breaks_are_not() {
+    use baohan_protocol::ely::messages::Ely109;
+    let mut m = plain("ely", "ELY109");
+    m.insert(
+        "refundReason".into(),
+        Value::String("line one\r\nline two\t.".into()),
+    );
+    assert!(Ely109::from_map(&m).is_ok());
+    for bad in ["nul\u{0}inside", "bell\u{7}", "escape\u{1b}[0m"] {
+        m.insert("refundReason".into(), Value::String(bad.into()));
+        let e = Ely109::from_map(&m).unwrap_err();
+        assert_eq!(e.fields().collect::<Vec<_>>(), ["refundReason"], "{bad:?}");
+        assert!(e.to_string().contains("control characters"), "{e}");
+    }
+}
+
+#[test]
 fn conditional_requirements_name_the_field_and_the_reason() {
     use baohan_protocol::ely::messages::{Ely101, Ely102};
     let mut m = plain("ely", "ELY101");

@@ -74,53 +74,21 @@ impl Store {
         if inserted == 1 {
             return Ok(Recorded::New);
         }
-        self.why_not_inserted(new).await
+        why_not_inserted(&client, new).await
     }
 
-    /// Classifies a request whose insert did nothing. Rows are never
-    /// deleted, so whatever blocked the insert is there to be found.
-    pub(crate) async fn why_not_inserted(
-        &self,
-        new: &NewInbound<'_>,
-    ) -> Result<Recorded, StoreError> {
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "select id, interface, dedupe_key, content_digest, msgcode, reply,
-                        published_at is not null, pay_token
-                 from inbound_requests
-                 where platform_id = $1
-                   and ((interface = $2 and dedupe_key = $3) or msgcode = $4)",
-                &[
-                    &new.platform_id,
-                    &new.interface,
-                    &new.dedupe_key,
-                    &new.msgcode,
-                ],
+    /// Forgets a request whose command certainly never reached the broker
+    /// (the publisher was not connected), so that the platform, told to
+    /// retry, may also send a corrected request under the same key.
+    pub async fn forget_unpublished(&self, id: Uuid) -> Result<(), StoreError> {
+        self.client()
+            .await?
+            .execute(
+                "delete from inbound_requests where id = $1 and published_at is null",
+                &[&id],
             )
             .await?;
-        let mut verdict = Recorded::KeyConflict;
-        for row in &rows {
-            let digest: &str = row.get(3);
-            let msgcode: Option<&str> = row.get(4);
-            let same_key =
-                row.get::<_, &str>(1) == new.interface && row.get::<_, &str>(2) == new.dedupe_key;
-            if digest != new.content_digest {
-                if msgcode.is_some() && msgcode == new.msgcode {
-                    return Ok(Recorded::MsgcodeReused);
-                }
-                continue;
-            }
-            if same_key {
-                verdict = Recorded::Repeat {
-                    id: row.get(0),
-                    reply: row.get(5),
-                    published: row.get(6),
-                    pay_token: row.get(7),
-                };
-            }
-        }
-        Ok(verdict)
+        Ok(())
     }
 
     /// Marks commands the broker has confirmed, so a later identical retry
@@ -157,4 +125,50 @@ impl Store {
             .await?;
         Ok(row.get(0))
     }
+}
+
+/// Classifies a request whose insert did nothing. The rows that blocked it
+/// are there to be found: a row is only ever deleted by
+/// [`Store::forget_unpublished`], before any reply that mentions it.
+pub(crate) async fn why_not_inserted(
+    client: &tokio_postgres::Client,
+    new: &NewInbound<'_>,
+) -> Result<Recorded, StoreError> {
+    let rows = client
+        .query(
+            "select id, interface, dedupe_key, content_digest, msgcode, reply,
+                    published_at is not null, pay_token
+             from inbound_requests
+             where platform_id = $1
+               and ((interface = $2 and dedupe_key = $3) or msgcode = $4)",
+            &[
+                &new.platform_id,
+                &new.interface,
+                &new.dedupe_key,
+                &new.msgcode,
+            ],
+        )
+        .await?;
+    let mut verdict = Recorded::KeyConflict;
+    for row in &rows {
+        let digest: &str = row.get(3);
+        let msgcode: Option<&str> = row.get(4);
+        let same_key =
+            row.get::<_, &str>(1) == new.interface && row.get::<_, &str>(2) == new.dedupe_key;
+        if digest != new.content_digest {
+            if msgcode.is_some() && msgcode == new.msgcode {
+                return Ok(Recorded::MsgcodeReused);
+            }
+            continue;
+        }
+        if same_key {
+            verdict = Recorded::Repeat {
+                id: row.get(0),
+                reply: row.get(5),
+                published: row.get(6),
+                pay_token: row.get(7),
+            };
+        }
+    }
+    Ok(verdict)
 }

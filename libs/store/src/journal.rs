@@ -9,11 +9,12 @@
 //!
 //! The result is the same as [`Store::record_inbound`] for each call: rows
 //! the insert skipped are classified one by one (a retry, a key conflict, a
-//! reused msgcode), and a batch that fails as a whole is retried call by
-//! call, so each caller gets its own verdict or its own error.
+//! reused msgcode). When the database is away, the whole batch fails at
+//! once; when one row is refused, the batch is retried call by call, so
+//! each caller gets its own verdict or its own error.
 
-use crate::inbound::{NewInbound, Recorded};
-use crate::{Store, StoreError};
+use crate::inbound::{NewInbound, Recorded, why_not_inserted};
+use crate::{Client, Store, StoreError};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -122,19 +123,35 @@ async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>) {
 }
 
 async fn write(store: &Store, batch: Vec<Pending>) {
-    match insert(store, &batch).await {
+    // A caller that gave up (its request timed out) is not recorded: it was
+    // not answered yes, and a row would only bind its key.
+    let batch: Vec<Pending> = batch.into_iter().filter(|p| !p.done.is_closed()).collect();
+    if batch.is_empty() {
+        return;
+    }
+    let client = match store.client().await {
+        Ok(c) => c,
+        Err(e) => return fail_all(batch, &e),
+    };
+    match insert(&client, &batch).await {
         Ok(inserted) => {
             for p in batch {
                 let verdict = if inserted.contains(&p.row.id) {
                     Ok(Recorded::New)
                 } else {
-                    store.why_not_inserted(&p.row.borrow()).await
+                    why_not_inserted(&client, &p.row.borrow()).await
                 };
                 let _ = p.done.send(verdict);
             }
         }
+        // The database is away: every caller hears so at once, instead of
+        // each waiting its turn for the same outage.
+        Err(e) if e.is_transient() => fail_all(batch, &e),
+        // Something in one row (a value PostgreSQL refuses): find which,
+        // and let the others through.
         Err(e) => {
-            tracing::warn!(error = %e, rows = batch.len(), "batch insert failed; recording one by one");
+            tracing::warn!(error = ?e, rows = batch.len(), "batch insert failed; recording one by one");
+            drop(client);
             for p in batch {
                 let verdict = store.record_inbound(&p.row.borrow()).await;
                 let _ = p.done.send(verdict);
@@ -143,9 +160,15 @@ async fn write(store: &Store, batch: Vec<Pending>) {
     }
 }
 
+fn fail_all(batch: Vec<Pending>, e: &StoreError) {
+    tracing::error!(error = ?e, rows = batch.len(), "inbound journal unavailable");
+    for p in batch {
+        let _ = p.done.send(Err(StoreError::Unavailable(e.to_string())));
+    }
+}
+
 /// One multi-row insert; returns the ids it inserted.
-async fn insert(store: &Store, batch: &[Pending]) -> Result<HashSet<Uuid>, StoreError> {
-    let client = store.client().await?;
+async fn insert(client: &Client, batch: &[Pending]) -> Result<HashSet<Uuid>, StoreError> {
     let statement = client
         .prepare_cached(
             "insert into inbound_requests

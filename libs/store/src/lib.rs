@@ -36,6 +36,9 @@ pub enum StoreError {
     Migration { version: i32, reason: String },
     #[error("the inbound journal writer has stopped")]
     Stopped,
+    /// The database was unreachable for a whole batch; the cause, once.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
@@ -43,7 +46,7 @@ impl StoreError {
     /// not the request wrong.
     pub fn is_transient(&self) -> bool {
         match self {
-            StoreError::Pool(_) | StoreError::Stopped => true,
+            StoreError::Pool(_) | StoreError::Stopped | StoreError::Unavailable(_) => true,
             StoreError::Db(e) => {
                 e.is_closed()
                     || e.code().is_some_and(|c| {
@@ -78,6 +81,11 @@ impl Store {
             config.password(settings.password.expose());
         }
         config.connect_timeout(Duration::from_secs(5));
+        // No statement, and no half-open connection, may hold a caller for
+        // longer than a platform waits for its answer.
+        config.options("-c statement_timeout=10000");
+        config.keepalives_idle(Duration::from_secs(30));
+        config.tcp_user_timeout(Duration::from_secs(15));
         config.application_name("baohan");
         let manager = Manager::from_config(
             config,

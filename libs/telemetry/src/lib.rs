@@ -29,7 +29,15 @@ pub fn init(service: &'static str, settings: &Telemetry) -> otlp::Guard {
     };
     // One filter per layer (an EnvFilter cannot be shared): the same
     // directives decide what is logged and what is exported.
-    let filter = || EnvFilter::new(directives);
+    // lapin logs whole AMQP frames at trace level: message bodies, which
+    // carry decrypted personal data. Capped here, whatever the setting.
+    let filter = || {
+        let f = EnvFilter::new(directives);
+        match "lapin=debug".parse() {
+            Ok(cap) => f.add_directive(cap),
+            Err(_) => f,
+        }
+    };
     let fmt = tracing_subscriber::fmt::layer()
         .with_target(true)
         .with_ansi(false);

@@ -63,14 +63,6 @@ impl TraceParent {
         })
     }
 
-    /// Continues `incoming` when it parses, else starts a new trace.
-    pub fn continue_or_start(incoming: Option<&str>) -> TraceParent {
-        incoming
-            .and_then(TraceParent::parse)
-            .map(|p| p.child())
-            .unwrap_or_else(TraceParent::root)
-    }
-
     pub(crate) fn from_parts(trace_id: [u8; 16], span_id: [u8; 8], sampled: bool) -> TraceParent {
         TraceParent {
             trace_id,
@@ -141,10 +133,6 @@ mod tests {
         let c = p.child();
         assert_eq!(c.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_ne!(c.span_id(), p.span_id());
-        assert_eq!(
-            TraceParent::continue_or_start(Some(text)).trace_id(),
-            p.trace_id()
-        );
     }
 
     #[test]

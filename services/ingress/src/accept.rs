@@ -10,11 +10,13 @@
 use crate::State;
 use crate::refusal::Refusal;
 use baohan_bus::message::Outgoing;
-use baohan_bus::{Command, Exchange, InboundCall, Protocol};
+use baohan_bus::{BusError, Command, Exchange, InboundCall, Protocol};
 use baohan_gm::sm3;
 use baohan_protocol::wire::{Map, Value};
 use baohan_store::inbound::{NewInbound, Recorded};
 use baohan_telemetry::trace::TraceParent;
+use std::sync::Arc;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// Fields that identify and authenticate a request rather than say what it
@@ -70,23 +72,23 @@ fn recorded(reply: Value) -> Result<Map, Refusal> {
     }
 }
 
-/// SM3 over the business fields in key order: the same content gives the
-/// same digest however the platform ordered its JSON.
+/// SM3 over the fields in key order: the same content gives the same
+/// digest however the platform ordered its JSON.
 pub fn content_digest(fields: &Map) -> String {
-    let sorted: std::collections::BTreeMap<&str, &Value> = fields
-        .iter()
-        .filter(|(k, _)| !ENVELOPE_FIELDS.contains(&k.as_str()))
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
+    let sorted: std::collections::BTreeMap<&str, &Value> =
+        fields.iter().map(|(k, v)| (k.as_str(), v)).collect();
     // Serialising a map of JSON values cannot fail.
     let text = serde_json::to_string(&sorted).unwrap_or_default();
     sm3::hex_digest(text.as_bytes())
 }
 
-pub async fn accept(state: &State, mut call: Call<'_>, reply: Map) -> Result<Accepted, Refusal> {
-    for f in ENVELOPE_FIELDS {
-        call.fields.remove(*f);
-    }
+pub async fn accept(
+    state: &Arc<State>,
+    mut call: Call<'_>,
+    reply: Map,
+) -> Result<Accepted, Refusal> {
+    call.fields
+        .retain(|k, _| !ENVELOPE_FIELDS.contains(&k.as_str()));
     let digest = content_digest(&call.fields);
     let (key_field, dedupe_key) = match &call.key {
         Some((field, value)) => (*field, value.clone()),
@@ -139,12 +141,43 @@ pub async fn accept(state: &State, mut call: Call<'_>, reply: Map) -> Result<Acc
         tracing::error!(error = %e, "command does not serialise");
         Refusal::Internal
     })?;
-    state
-        .publisher
-        .publish(Exchange::Commands, &message, &call.trace)
-        .await?;
-    state.confirmed(id);
-    Ok(outcome)
+    // Once recorded, the publish runs to its end in a task of its own: a
+    // request that times out (or a platform that hangs up) must not leave
+    // a command half-sent and its row unmarked.
+    let state2 = state.clone();
+    let trace = call.trace;
+    // Only a first attempt may be forgotten: a republished id may already
+    // be on the queue from an earlier attempt whose confirm was lost.
+    let first_attempt = matches!(outcome, Accepted::New(_));
+    let publishing = tokio::spawn(
+        async move {
+            let published = state2
+                .publisher
+                .publish(Exchange::Commands, &message, &trace)
+                .await;
+            match &published {
+                Ok(()) => state2.confirmed(id),
+                // Not connected: the message certainly never left, so the
+                // row must not bind the key of a call we answered "retry".
+                Err(BusError::Unavailable) if first_attempt => {
+                    if let Err(e) = state2.store.forget_unpublished(id).await {
+                        tracing::warn!(error = ?e, %id, "could not forget an unpublished call");
+                    }
+                }
+                Err(_) => {}
+            }
+            published
+        }
+        .in_current_span(),
+    );
+    match publishing.await {
+        Ok(Ok(())) => Ok(outcome),
+        Ok(Err(e)) => Err(e.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "publish task failed");
+            Err(Refusal::Internal)
+        }
+    }
 }
 
 /// A fresh Payurl token: 244 random bits as 64 hex characters.
@@ -165,9 +198,9 @@ mod tests {
     }
 
     #[test]
-    fn the_digest_ignores_field_order_sign_and_timestamp() {
-        let a = map(json!({"applyno": "A1", "reason": "r", "timestamp": "t1", "sign": "s1"}));
-        let b = map(json!({"reason": "r", "sign": "s2", "applyno": "A1", "timestamp": "t2"}));
+    fn the_digest_ignores_field_order() {
+        let a = map(json!({"applyno": "A1", "reason": "r"}));
+        let b = map(json!({"reason": "r", "applyno": "A1"}));
         assert_eq!(content_digest(&a), content_digest(&b));
         let c = map(json!({"applyno": "A1", "reason": "other"}));
         assert_ne!(content_digest(&a), content_digest(&c));

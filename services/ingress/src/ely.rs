@@ -1,19 +1,19 @@
 //! `POST /ely`: the six transcodes an ELY platform calls, told apart by
 //! `transcode` inside the envelope.
 
-use crate::State;
 use crate::accept::{self, Call};
-use crate::fujian::Seen;
 use crate::refusal::Refusal;
+use crate::{Seen, State};
 use baohan_bus::Protocol;
 use baohan_config::PlatformKind;
 use baohan_protocol::Provider;
 use baohan_protocol::ely::{self, ElyRequest, ResponseCode, Transcode, codec};
 use baohan_protocol::wire::{Map, WireMessage};
 use baohan_telemetry::trace::TraceParent;
+use std::sync::Arc;
 
 pub async fn handle(
-    state: &State,
+    state: &Arc<State>,
     body: &[u8],
     trace: TraceParent,
     seen: &mut Seen,

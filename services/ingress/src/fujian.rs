@@ -1,8 +1,8 @@
 //! `POST /fujian/{interface}`: the five interfaces a Fujian platform calls.
 
-use crate::State;
 use crate::accept::{self, Call};
 use crate::refusal::Refusal;
+use crate::{Seen, State};
 use baohan_bus::Protocol;
 use baohan_config::PlatformKind;
 use baohan_protocol::Provider;
@@ -10,17 +10,10 @@ use baohan_protocol::fujian::messages::{BaohanApplyReply, Reply, ResultCode};
 use baohan_protocol::fujian::{self, FujianRequest, Interface};
 use baohan_protocol::wire::{Map, Value, WireMessage};
 use baohan_telemetry::trace::TraceParent;
-
-/// What the request was, as far as it got: for metrics and logs.
-#[derive(Debug, Default)]
-pub struct Seen {
-    pub platform: Option<String>,
-    pub interface: Option<&'static str>,
-    pub repeat: bool,
-}
+use std::sync::Arc;
 
 pub async fn handle(
-    state: &State,
+    state: &Arc<State>,
     name: &str,
     body: &[u8],
     trace: TraceParent,

@@ -58,6 +58,14 @@ pub struct Limits {
     pub timeout: Duration,
 }
 
+/// What a call was, as far as it got: for metrics and logs.
+#[derive(Debug, Default)]
+pub struct Seen {
+    pub platform: Option<String>,
+    pub interface: Option<&'static str>,
+    pub repeat: bool,
+}
+
 /// What every request handler shares.
 pub struct State {
     pub platforms: Platforms,

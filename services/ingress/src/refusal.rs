@@ -35,7 +35,8 @@ pub enum Refusal {
     /// The broker or the database is down: the platform should retry.
     #[error("service temporarily unavailable, retry later")]
     Unavailable,
-    #[error("request took too long")]
+    /// Took too long; the same request may be sent again.
+    #[error("request took too long; send the same request again")]
     Timeout,
     /// A fault of ours that a retry will not fix; logged with its cause.
     #[error("internal error")]
@@ -56,8 +57,9 @@ impl Refusal {
             | Refusal::Conflict { .. }
             | Refusal::MsgcodeReused => ResponseCode::InvalidParams,
             Refusal::NotFound(_) => ResponseCode::GuaranteeNotFound,
-            Refusal::Unavailable => ResponseCode::ServicePaused,
-            Refusal::Timeout | Refusal::Internal => ResponseCode::ServerError,
+            // Both say "retry": a retry of the same request is safe.
+            Refusal::Unavailable | Refusal::Timeout => ResponseCode::ServicePaused,
+            Refusal::Internal => ResponseCode::ServerError,
         }
     }
 
@@ -115,7 +117,7 @@ impl Refusal {
 impl From<baohan_store::StoreError> for Refusal {
     fn from(e: baohan_store::StoreError) -> Self {
         // Logged here once, with its cause; the platform hears "retry".
-        tracing::error!(error = %e, "store failed");
+        tracing::error!(error = ?e, "store failed");
         if e.is_transient() {
             Refusal::Unavailable
         } else {
@@ -151,7 +153,7 @@ mod tests {
             (Refusal::MsgcodeReused, "103"),
             (Refusal::NotFound("x".into()), "203"),
             (Refusal::Unavailable, "301"),
-            (Refusal::Timeout, "302"),
+            (Refusal::Timeout, "301"),
             (Refusal::Internal, "302"),
         ];
         for (refusal, code) in cases {

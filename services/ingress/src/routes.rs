@@ -8,9 +8,8 @@
 //!   `GET /metrics` (Prometheus text).
 //! - Anything else: `404`/`405` with a JSON message, never a bare error.
 
-use crate::State;
-use crate::fujian::Seen;
 use crate::refusal::Refusal;
+use crate::{Seen, State};
 use baohan_protocol::wire::{Value, WireMessage};
 use baohan_telemetry::trace::{self, TraceParent};
 use bytes::Buf;
@@ -19,7 +18,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
-use warp::http::StatusCode;
+use warp::http::{HeaderMap, StatusCode};
 use warp::{Filter, Rejection, Reply};
 
 /// Which pipeline a platform call takes.
@@ -32,8 +31,15 @@ pub fn all(
     state: Arc<State>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
     let with_state = warp::any().map(move || state.clone());
-    let call_headers = warp::header::optional::<String>("content-type")
-        .and(warp::header::optional::<String>(trace::HEADER));
+    // Raw headers: a value that is not visible ASCII must still get the
+    // spec's JSON answer, not a routing rejection.
+    let call_headers = warp::header::headers_cloned().map(|h: HeaderMap| {
+        let text = |name: &str| {
+            h.get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        (text("content-type"), text(trace::HEADER))
+    });
     // Path before method, so that an unknown path is a 404 rather than a
     // 405 from the first POST route it was tried against.
     let fujian = warp::path!("fujian" / String)
@@ -41,7 +47,7 @@ pub fn all(
         .and(call_headers)
         .and(warp::body::stream())
         .and(with_state.clone())
-        .then(|name, content_type, traceparent, body, state| {
+        .then(|name, (content_type, traceparent), body, state| {
             call(state, Route::Fujian(name), content_type, traceparent, body)
         });
     let ely = warp::path!("ely")
@@ -49,7 +55,7 @@ pub fn all(
         .and(call_headers)
         .and(warp::body::stream())
         .and(with_state.clone())
-        .then(|content_type, traceparent, body, state| {
+        .then(|(content_type, traceparent), body, state| {
             call(state, Route::Ely, content_type, traceparent, body)
         });
     let healthz = warp::path!("healthz")
@@ -96,7 +102,11 @@ where
     B: Buf,
 {
     let started = Instant::now();
-    let trace = TraceParent::continue_or_start(traceparent.as_deref());
+    // The caller's span, or the root of a new trace: our span is its child.
+    let trace = traceparent
+        .as_deref()
+        .and_then(TraceParent::parse)
+        .unwrap_or_else(TraceParent::root);
     let mut seen = Seen::default();
     let limit = match route {
         Route::Fujian(_) => state.limits.body,
@@ -114,6 +124,8 @@ where
             Route::Ely => crate::ely::handle(&state, &bytes, trace, &mut seen).await,
         }
     };
+    // What we pass on, and answer with: our own span in the trace.
+    let ours = span.in_scope(|| baohan_telemetry::otlp::outgoing(&trace));
     let result = tokio::time::timeout(state.limits.timeout, work.instrument(span))
         .await
         .unwrap_or(Err(Refusal::Timeout));
@@ -144,7 +156,7 @@ where
         (Route::Ely, Err(r)) => r.ely_response().to_map(),
     };
     let mut response = json(StatusCode::OK, &Value::Object(reply));
-    if let Ok(value) = trace.to_string().parse() {
+    if let Ok(value) = ours.to_string().parse() {
         response.headers_mut().insert(trace::HEADER, value);
     }
     response
