@@ -56,13 +56,28 @@ impl Connection {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Result<Response, Error> {
+        let headers: &[(&str, &str)] = match content_type {
+            Some(ct) => &[("content-type", ct)],
+            None => &[],
+        };
+        self.send_with(method, path, headers, body).await
+    }
+
+    /// Any request, with these headers.
+    pub async fn send_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Response, Error> {
         self.sender.ready().await?;
         let mut request = hyper::Request::builder()
             .method(method)
             .uri(path)
             .header("host", self.addr.to_string());
-        if let Some(ct) = content_type {
-            request = request.header("content-type", ct);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let response = self
             .sender

@@ -65,6 +65,8 @@ pub struct Taken {
     pub id: String,
     pub routing_key: String,
     pub body: serde_json::Value,
+    /// The AMQP `traceparent` header.
+    pub traceparent: Option<String>,
 }
 
 /// The ingress, running in-process on its own database and queues, with
@@ -146,6 +148,14 @@ impl TestApp {
                     .unwrap_or_default(),
                 routing_key: d.routing_key.to_string(),
                 body: serde_json::from_slice(&d.data).unwrap(),
+                traceparent: d.properties.headers().as_ref().and_then(|h| {
+                    match h.inner().get("traceparent") {
+                        Some(lapin::types::AMQPValue::LongString(s)) => {
+                            Some(String::from_utf8_lossy(s.as_bytes()).into_owned())
+                        }
+                        _ => None,
+                    }
+                }),
             });
         }
         let _ = conn.close(200, "done".into()).await;

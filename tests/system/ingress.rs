@@ -547,6 +547,40 @@ async fn health_readiness_and_metrics_answer() {
 }
 
 #[tokio::test]
+async fn the_callers_trace_continues_in_the_answer_and_on_the_queue() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let mut c = app.conn().await;
+    let incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let r = c
+        .send_with(
+            "POST",
+            "/fujian/giveupnotice",
+            &[
+                ("content-type", "application/json"),
+                ("traceparent", incoming),
+            ],
+            app.fujian
+                .body(Interface::Giveupnotice, &plain("fujian", "giveupnotice")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(1));
+    let answered = r.headers["traceparent"].to_str().unwrap().to_owned();
+    let trace_of = |tp: &str| tp.split('-').nth(1).unwrap().to_owned();
+    assert_eq!(trace_of(&answered), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_ne!(
+        answered, incoming,
+        "the answer names our span, not the caller's"
+    );
+    let commands = app.take(WorkQueue::Underwriting).await;
+    let on_queue = commands[0].traceparent.as_deref().unwrap();
+    assert_eq!(trace_of(on_queue), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_ne!(on_queue, incoming);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn no_id_number_phone_or_bank_account_reaches_the_logs() {
     let logs = harness::capture_logs();
     let _broker = harness::shared().await;
