@@ -1,0 +1,13 @@
+//! The domain: what the workers decide on, knowing nothing of the wire
+//! formats, RabbitMQ or SQL.
+//!
+//! # Layout
+//! - [`ids`]: the unified social credit code and the resident ID number,
+//!   parsed with their check characters.
+//! - [`premium`]: rates and premiums, in integer fen.
+//! - [`application`]: the application's states, the events that move it,
+//!   and which transitions are allowed.
+
+pub mod application;
+pub mod ids;
+pub mod premium;
