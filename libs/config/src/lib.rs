@@ -11,8 +11,10 @@
 
 pub mod platform;
 pub mod source;
+pub mod underwriting;
 
 pub use platform::{Platform, PlatformId, PlatformKind, Platforms};
+pub use underwriting::Underwriting;
 
 use baohan_masking::Secret;
 use serde::Deserialize;
@@ -65,6 +67,7 @@ pub struct Settings {
     pub broker: Broker,
     pub telemetry: Telemetry,
     pub platforms: Platforms,
+    pub underwriting: Underwriting,
 }
 
 impl Settings {
@@ -86,8 +89,18 @@ impl Settings {
         source::resolve_files(&mut table, origin, "")?;
         let raw: Raw = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|e| ConfigError::new(origin, &e.path().to_string(), e.inner().to_string()))?;
+        let platforms = Platforms::parse(raw.platforms, origin)?;
+        let underwriting = Underwriting::parse(toml::Value::Table(raw.underwriting), origin)?;
+        underwriting.check_covers(
+            platforms.all().iter().map(|p| match p.kind {
+                PlatformKind::Fujian { .. } => "fujian",
+                PlatformKind::Ely { .. } => "ely",
+            }),
+            origin,
+        )?;
         Ok(Settings {
-            platforms: Platforms::parse(raw.platforms, origin)?,
+            platforms,
+            underwriting,
             ingress: raw.ingress,
             portal: raw.portal,
             ops: raw.ops,
@@ -118,6 +131,7 @@ struct Raw {
     telemetry: Telemetry,
     #[serde(default)]
     platforms: Vec<toml::Table>,
+    underwriting: toml::Table,
 }
 
 /// A service's own HTTP listener (its API, or just health and metrics).

@@ -148,3 +148,47 @@ fn platform_ids_are_restricted_to_what_names_can_carry() {
         assert!(PlatformId::parse(bad).is_none(), "{bad:?}");
     }
 }
+
+#[test]
+fn underwriting_tariffs_fall_back_to_the_protocols_default() {
+    let s = load(&[]).unwrap();
+    let u = &s.underwriting;
+    assert_eq!(u.tariff("ely", "工程类").unwrap().rate.ppm(), 3000);
+    assert_eq!(u.tariff("ely", "服务类").unwrap().rate.ppm(), 2000);
+    assert_eq!(u.tariff("fujian", "施工").unwrap().minimum_fen, 10_000);
+    assert!(u.tariff("other", "x").is_none());
+    assert_eq!(u.rules.refer_above_fen, 300_000_000);
+}
+
+#[test]
+fn a_bad_underwriting_setting_names_its_key() {
+    let e = load(&[("BAOHAN_UNDERWRITING__MAX_AMOUNT_FEN", "0")]).unwrap_err();
+    assert_eq!(e.key, "underwriting.max_amount_fen");
+    let mut table = source::read_file(&local()).unwrap();
+    let u = table["underwriting"].as_table_mut().unwrap();
+    u.insert(
+        "blocklist".into(),
+        toml::Value::Array(vec![toml::Value::String("91350102MA2YK8QD4B".into())]),
+    );
+    let e = Settings::from_table(table, Path::new("test.toml")).unwrap_err();
+    assert_eq!(e.key, "underwriting.blocklist[0]");
+    assert!(e.reason.contains("check character"), "{e}");
+
+    let mut table = source::read_file(&local()).unwrap();
+    let tariffs = table["underwriting"]["tariffs"].as_array_mut().unwrap();
+    tariffs[0]
+        .as_table_mut()
+        .unwrap()
+        .insert("rate".into(), toml::Value::String("1.5%".into()));
+    let e = Settings::from_table(table, Path::new("test.toml")).unwrap_err();
+    assert_eq!(e.key, "underwriting.tariffs[0].rate");
+
+    let mut table = source::read_file(&local()).unwrap();
+    table["underwriting"]["tariffs"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|t| t["protocol"].as_str() != Some("ely"));
+    let e = Settings::from_table(table, Path::new("test.toml")).unwrap_err();
+    assert_eq!(e.key, "underwriting.tariffs");
+    assert!(e.reason.contains("ely"), "{e}");
+}

@@ -7,7 +7,10 @@
 //! - [`premium`]: rates and premiums, in integer fen.
 //! - [`application`]: the application's states, the events that move it,
 //!   and which transitions are allowed.
+//! - [`underwriting`]: the rules, from a proposal to approve, reject (naming
+//!   the field) or refer.
 
 pub mod application;
 pub mod ids;
 pub mod premium;
+pub mod underwriting;
