@@ -184,3 +184,118 @@ async fn the_batched_journal_gives_each_concurrent_call_its_own_verdict() {
     }
     assert_eq!(store.count_inbound("ely-demo", "ELY101").await.unwrap(), 31);
 }
+
+fn application(external_no: &str) -> baohan_store::applications::NewApplication {
+    use baohan_store::applications::{NewApplication, Personal};
+    NewApplication {
+        id: Uuid::new_v4(),
+        platform_id: "ely-demo".into(),
+        protocol: "ely",
+        external_no: external_no.into(),
+        status: "approved",
+        applicant_name: "福建闽榕示范建设工程有限公司".into(),
+        applicant_credit_code: "91350104MA34T6NE1E".into(),
+        project_code: Some("P1".into()),
+        project_name: Some("示范项目".into()),
+        guarantee_amount_fen: 20_000_000,
+        premium_fen: Some(40_000),
+        pay_token_digest: Some(format!("digest-{external_no}")),
+        details: json!({"bidName": "一标段"}),
+        personal: vec![Personal {
+            field: "legalIdNo".into(),
+            kind: "id_number",
+            value: "350104197203050570".into(),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn an_application_and_its_callbacks_are_written_once_per_command() {
+    use baohan_store::applications::{NewCallback, Written};
+    let store = harness::store().await;
+    let message = Uuid::new_v4();
+    let callbacks = [NewCallback {
+        interface: "ELY102",
+        payload: json!({"applicationId": "A-1", "applicationStatus": "01"}),
+    }];
+    let app = application("A-1");
+    let w = store
+        .write_application("underwriting", message, &app, &callbacks)
+        .await
+        .unwrap();
+    assert_eq!(w, Written::New);
+    // Redelivered: nothing more.
+    let w = store
+        .write_application("underwriting", message, &app, &callbacks)
+        .await
+        .unwrap();
+    assert_eq!(w, Written::AlreadyApplied);
+    // Another command for the same application number: a duplicate.
+    let w = store
+        .write_application(
+            "underwriting",
+            Uuid::new_v4(),
+            &application("A-1"),
+            &callbacks,
+        )
+        .await
+        .unwrap();
+    assert_eq!(w, Written::Exists);
+    let owed = store.callbacks_for("ely-demo", "A-1").await.unwrap();
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].0, "ELY102");
+    assert_eq!(owed[0].1["applicationStatus"], json!("01"));
+    // The ID number is in personal_data only, not in the application row.
+    let client = store.client().await.unwrap();
+    let details: serde_json::Value = client
+        .query_one(
+            "select to_jsonb(a) from applications a where external_no = 'A-1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!details.to_string().contains("350104197203050570"));
+    let kinds: Vec<String> = client
+        .query(
+            "select kind from personal_data where owner_id = $1",
+            &[&app.id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(kinds, ["id_number"]);
+}
+
+#[tokio::test]
+async fn callbacks_of_one_application_are_numbered_in_order() {
+    use baohan_store::applications::NewCallback;
+    let store = harness::store().await;
+    let callbacks = [
+        NewCallback {
+            interface: "ELY102",
+            payload: json!({"applicationStatus": "01"}),
+        },
+        NewCallback {
+            interface: "ELY102",
+            payload: json!({"applicationStatus": "05"}),
+        },
+    ];
+    store
+        .write_application(
+            "underwriting",
+            Uuid::new_v4(),
+            &application("A-2"),
+            &callbacks,
+        )
+        .await
+        .unwrap();
+    let owed = store.callbacks_for("ely-demo", "A-2").await.unwrap();
+    let statuses: Vec<_> = owed
+        .iter()
+        .map(|(_, p)| p["applicationStatus"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, ["01", "05"]);
+}

@@ -5,11 +5,14 @@
 //! - [`inbound`]: the inbound request journal that makes platform retries
 //!   idempotent; [`journal`] writes it in batches under load.
 //! - [`processed`]: message ids each consumer has applied.
+//! - [`applications`]: a decided application, its personal data and the
+//!   callbacks it owes, written once per command.
 //! - [`guarantees`]: the read side the synchronous queries answer from.
 //!
 //! Money is `bigint` fen and times are `timestamptz` throughout; personal
 //! data lives only in `personal_data` (see the first migration).
 
+pub mod applications;
 pub mod guarantees;
 pub mod inbound;
 pub mod journal;

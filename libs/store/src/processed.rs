@@ -6,7 +6,7 @@
 //! redelivery and journal replay harmless.
 
 use crate::StoreError;
-use tokio_postgres::GenericClient;
+use deadpool_postgres::GenericClient;
 use uuid::Uuid;
 
 pub async fn first_time(
