@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 /// Decides by the message body: `retry-once`, `reject`, `slow`, or done.
 #[derive(Default)]
-struct Script {
-    seen: Mutex<HashMap<Uuid, Vec<u32>>>,
+pub(crate) struct Script {
+    pub(crate) seen: Mutex<HashMap<Uuid, Vec<u32>>>,
 }
 
 impl Handler for Script {
@@ -39,7 +39,7 @@ impl Handler for Script {
     }
 }
 
-async fn publish(app: &TestApp, body: &str) -> Uuid {
+pub(crate) async fn publish(app: &TestApp, body: &str) -> Uuid {
     let publisher = Publisher::new(app.amqp.clone(), "test-publisher", app.topology.clone());
     let id = Uuid::new_v4();
     let message = Outgoing {
@@ -56,7 +56,7 @@ async fn publish(app: &TestApp, body: &str) -> Uuid {
     id
 }
 
-fn config(app: &TestApp) -> ConsumerConfig {
+pub(crate) fn config(app: &TestApp) -> ConsumerConfig {
     ConsumerConfig {
         uri: app.amqp.clone(),
         name: "test-claims".into(),

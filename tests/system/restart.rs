@@ -145,3 +145,45 @@ async fn a_broker_restart_loses_no_acknowledged_request() {
     );
     Arc::try_unwrap(app).ok().unwrap().stop().await;
 }
+
+#[tokio::test]
+async fn a_consumer_reconnects_after_a_broker_restart() {
+    use crate::consumer::{Script, config, publish};
+    let _broker = harness::exclusive().await;
+    let app = TestApp::spawn().await;
+    let script = Arc::new(Script::default());
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let consumer = tokio::spawn(baohan_bus::consume::run(
+        config(&app),
+        script.clone(),
+        shutdown.clone(),
+    ));
+    let handled = |id| script.seen.lock().unwrap().contains_key(&id);
+    let before = publish(&app, "ok").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !handled(before) {
+        assert!(std::time::Instant::now() < deadline, "never consumed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::task::spawn_blocking(|| {
+        rabbitmqctl(&["stop_app"]);
+        rabbitmqctl(&["start_app"]);
+        rabbitmqctl(&["await_startup"]);
+    })
+    .await
+    .unwrap();
+    let after = publish(&app, "ok").await;
+    // The consumer lost its connection; its backoff brings it back.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !handled(after) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the consumer did not come back after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    shutdown.cancel();
+    consumer.await.unwrap();
+    assert!(app.take(WorkQueue::Claims).await.is_empty());
+    app.stop().await;
+}
