@@ -19,6 +19,7 @@ mkdir -p "$RUN" "$LOGS"
 # service name, and the config section whose `listen` serves its /readyz.
 SERVICES=(
   "ingress ingress"
+  "underwriting workers"
 )
 
 deploy/local/servers.sh up
@@ -69,6 +70,7 @@ cat <<EOF2
 baohan is up (config: $BAOHAN_CONFIG)
   ingress     http://$(listen_of ingress)   POST /fujian/{interface}, POST /ely
               /healthz /readyz /metrics
+  underwriting http://$(listen_of workers)  /healthz /readyz /metrics
   postgres    postgres://baohan@127.0.0.1:55432/baohan
   rabbitmq    amqp://baohan@127.0.0.1:5672   management http://127.0.0.1:15672
   baohanctl   $BIN/baohanctl

@@ -73,6 +73,9 @@ pub struct Taken {
 /// the demo platforms' side of each protocol.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// This test's database URL and broker prefix, for other services.
+    database_url: String,
+    prefix: String,
     pub store: Store,
     pub topology: Topology,
     pub amqp: String,
@@ -90,6 +93,10 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = settings().await;
         adjust(&mut settings);
+        let (database_url, prefix) = (
+            settings.database.url.clone(),
+            settings.broker.prefix.clone(),
+        );
         let store = Store::connect(&settings.database).unwrap();
         let topology = Topology::new(&settings.broker);
         let amqp = connect::uri(&settings.broker).unwrap();
@@ -100,6 +107,8 @@ impl TestApp {
         let task = tokio::spawn(app.run_until_stopped(shutdown.clone()));
         let test = TestApp {
             addr,
+            database_url,
+            prefix,
             store,
             topology,
             amqp,
@@ -118,6 +127,16 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("ingress never became ready");
+    }
+
+    /// Settings for another service of this test: the same database and
+    /// queues, its own port.
+    pub fn settings(&self) -> Settings {
+        let mut s = load();
+        s.database.url = self.database_url.clone();
+        s.broker.prefix = self.prefix.clone();
+        s.workers.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s
     }
 
     pub async fn conn(&self) -> Connection {

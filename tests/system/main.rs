@@ -8,3 +8,4 @@ mod harness;
 mod ingress;
 mod restart;
 mod store;
+mod underwriting;

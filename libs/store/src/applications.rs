@@ -147,4 +147,81 @@ impl Store {
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
+
+    /// Whether the same bidder has another live application for the same
+    /// section (`details.section`).
+    pub async fn earlier_application(
+        &self,
+        platform_id: &str,
+        credit_code: &str,
+        section: &str,
+        external_no: &str,
+    ) -> Result<bool, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "select 1 from applications
+                 where platform_id = $1 and applicant_credit_code = $2
+                   and details->>'section' = $3 and external_no <> $4
+                   and status not in ('rejected', 'withdrawn', 'issue_failed',
+                                      'surrendered', 'invalidated', 'claimed')
+                 limit 1",
+                &[&platform_id, &credit_code, &section, &external_no],
+            )
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Moves an application through `transition`, once per `(consumer,
+    /// message_id)`, and returns the new status; `Ok(None)` when there is
+    /// no such application yet.
+    pub async fn transition_application(
+        &self,
+        consumer: &str,
+        message_id: Uuid,
+        platform_id: &str,
+        external_no: &str,
+        transition: impl FnOnce(&str) -> Result<&'static str, String>,
+    ) -> Result<Option<Transitioned>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "select status from applications
+                 where platform_id = $1 and external_no = $2 for update",
+                &[&platform_id, &external_no],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        if !first_time(&tx, consumer, message_id).await? {
+            return Ok(Some(Transitioned::AlreadyApplied));
+        }
+        let from: String = row.get(0);
+        let outcome = match transition(&from) {
+            Ok(to) => {
+                tx.execute(
+                    "update applications set status = $3, updated_at = now()
+                     where platform_id = $1 and external_no = $2",
+                    &[&platform_id, &external_no, &to],
+                )
+                .await?;
+                Transitioned::To(to)
+            }
+            Err(why) => Transitioned::Refused(why),
+        };
+        tx.commit().await?;
+        Ok(Some(outcome))
+    }
+}
+
+/// What [`Store::transition_application`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transitioned {
+    To(&'static str),
+    /// The state machine refused; nothing changed but the processed mark.
+    Refused(String),
+    AlreadyApplied,
 }

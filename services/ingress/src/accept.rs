@@ -20,7 +20,8 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 /// Fields that identify and authenticate a request rather than say what it
-/// asks. A platform's retry changes them, so they are not its content.
+/// asks. A platform's retry changes them, so they are not its content
+/// (they still travel in the command).
 const ENVELOPE_FIELDS: &[&str] = &["appkey", "timestamp", "sign"];
 
 /// A verified call, ready to be accepted.
@@ -87,9 +88,11 @@ pub async fn accept(
     mut call: Call<'_>,
     reply: Map,
 ) -> Result<Accepted, Refusal> {
-    call.fields
-        .retain(|k, _| !ENVELOPE_FIELDS.contains(&k.as_str()));
-    let digest = content_digest(&call.fields);
+    // The command keeps every field, so that the workers parse it with the
+    // same typed request; the identity leaves out what a retry changes.
+    let mut content = call.fields.clone();
+    content.retain(|k, _| !ENVELOPE_FIELDS.contains(&k.as_str()));
+    let digest = content_digest(&content);
     let (key_field, dedupe_key) = match &call.key {
         Some((field, value)) => (*field, value.clone()),
         None => ("content", digest.clone()),

@@ -1,0 +1,169 @@
+//! One command, handled: decode, decide, record. The loop around it is
+//! `baohan_bus::consume::run`; tests call [`Underwriter::step`] directly.
+
+use crate::decide;
+use baohan_bus::{Command, Handler, InboundCall, Incoming, Outcome};
+use baohan_config::Underwriting;
+use baohan_domain::application::{Event, Status};
+use baohan_protocol::ely::{ElyRequest, Transcode};
+use baohan_protocol::fujian::{FujianRequest, Interface};
+use baohan_store::applications::{Transitioned, Written};
+use baohan_store::{Store, StoreError};
+
+/// The name this consumer's processed marks go under.
+pub const CONSUMER: &str = "underwriting";
+
+pub struct Underwriter {
+    pub store: Store,
+    pub underwriting: Underwriting,
+    pub outcomes: baohan_telemetry::metrics::IntCounterVec,
+}
+
+/// Why a command could not be handled.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("not a command this worker understands: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0} is not there yet")]
+    NotYet(String),
+}
+
+impl StepError {
+    /// Retryable or permanent, in one place.
+    fn outcome(self) -> Outcome {
+        match self {
+            StepError::Unreadable(why) => Outcome::Reject(why),
+            StepError::Store(e) if e.is_transient() => Outcome::Retry(e.to_string()),
+            StepError::Store(e) => Outcome::Reject(e.to_string()),
+            StepError::NotYet(what) => Outcome::Retry(format!("{what} is not there yet")),
+        }
+    }
+}
+
+impl Handler for Underwriter {
+    async fn handle(&self, message: Incoming) -> Outcome {
+        let outcome = match self.step(&message).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => e.outcome(),
+        };
+        let label = match &outcome {
+            Outcome::Done => "done",
+            Outcome::Retry(_) => "retry",
+            Outcome::Reject(_) => "reject",
+        };
+        self.outcomes.with_label_values(&[label]).inc();
+        outcome
+    }
+}
+
+impl Underwriter {
+    pub async fn step(&self, message: &Incoming) -> Result<(), StepError> {
+        let command: Command = serde_json::from_slice(&message.body)
+            .map_err(|e| StepError::Unreadable(e.to_string()))?;
+        let Command::Inbound(call) = command;
+        let now = baohan_protocol::time::now();
+        let decided = match call.interface.as_str() {
+            "baohanapply" => {
+                let FujianRequest::Baohanapply(a) = Interface::Baohanapply
+                    .parse_request(&call.fields)
+                    .map_err(|e| StepError::Unreadable(e.to_string()))?
+                else {
+                    return Err(StepError::Unreadable("not a baohanapply".into()));
+                };
+                let earlier = self
+                    .store
+                    .earlier_application(
+                        &call.platform_id,
+                        &a.biddercode,
+                        &a.biaoduanno,
+                        &a.applyno,
+                    )
+                    .await?;
+                decide::baohanapply(
+                    &call.platform_id,
+                    &a,
+                    call.pay_token.as_deref(),
+                    &self.underwriting,
+                    earlier,
+                    now,
+                )
+            }
+            "ELY101" => {
+                let ElyRequest::Ely101(a) = Transcode::Ely101
+                    .parse_request(&call.fields)
+                    .map_err(|e| StepError::Unreadable(e.to_string()))?
+                else {
+                    return Err(StepError::Unreadable("not an ELY101".into()));
+                };
+                let earlier = self
+                    .store
+                    .earlier_application(
+                        &call.platform_id,
+                        &a.social_credit_code,
+                        &a.bid_code,
+                        &a.application_id,
+                    )
+                    .await?;
+                decide::ely101(
+                    &call.platform_id,
+                    &a,
+                    call.pay_token.as_deref(),
+                    &self.underwriting,
+                    earlier,
+                    now,
+                )
+            }
+            "giveupnotice" => return self.give_up(message, &call).await,
+            other => return Err(StepError::Unreadable(format!("interface {other}"))),
+        };
+        let written = self
+            .store
+            .write_application(
+                CONSUMER,
+                message.id,
+                &decided.application,
+                &decided.callbacks,
+            )
+            .await?;
+        tracing::info!(
+            platform = %call.platform_id,
+            external_no = %decided.application.external_no,
+            status = decided.application.status,
+            ?written,
+            "application decided"
+        );
+        if written == Written::Exists {
+            tracing::warn!(external_no = %decided.application.external_no, "a second command for an existing application; ignored");
+        }
+        Ok(())
+    }
+
+    /// 放弃申请: the bidder gives up before issue.
+    async fn give_up(&self, message: &Incoming, call: &InboundCall) -> Result<(), StepError> {
+        let applyno = call
+            .fields
+            .get("applyno")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| StepError::Unreadable("giveupnotice without applyno".into()))?;
+        let done = self
+            .store
+            .transition_application(CONSUMER, message.id, &call.platform_id, applyno, |from| {
+                let from = Status::parse(from).ok_or_else(|| format!("unknown status {from}"))?;
+                from.apply(Event::Withdraw)
+                    .map(Status::as_str)
+                    .map_err(|e| e.to_string())
+            })
+            .await?;
+        match done {
+            // The application may still be waiting in a retry: try later.
+            None => Err(StepError::NotYet(format!("application {applyno}"))),
+            Some(Transitioned::Refused(why)) => {
+                tracing::warn!(applyno, why, "giveupnotice refused by the state machine");
+                Ok(())
+            }
+            Some(_) => Ok(()),
+        }
+    }
+}

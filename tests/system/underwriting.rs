@@ -1,0 +1,186 @@
+//! Underwriting behind the ingress: an application from each platform is
+//! decided, recorded once, and owes the callbacks the spec asks for.
+
+use crate::harness::{self, TestApp};
+use baohan_protocol::ely::Transcode;
+use baohan_protocol::fujian::Interface;
+use baohan_tests::platform::plain;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+async fn start_underwriting(app: &TestApp) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let service = underwriting::Application::build(app.settings())
+        .await
+        .unwrap();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(service.run_until_stopped(shutdown.clone()));
+    (shutdown, task)
+}
+
+async fn status_of(
+    app: &TestApp,
+    platform: &str,
+    external_no: &str,
+) -> Option<(String, Option<i64>)> {
+    let client = app.store.client().await.unwrap();
+    client
+        .query_opt(
+            "select status, premium_fen from applications where platform_id = $1 and external_no = $2",
+            &[&platform, &external_no],
+        )
+        .await
+        .unwrap()
+        .map(|r| (r.get(0), r.get(1)))
+}
+
+async fn decided(app: &TestApp, platform: &str, external_no: &str) -> (String, Option<i64>) {
+    for _ in 0..300 {
+        if let Some(s) = status_of(app, platform, external_no).await {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{external_no} was never decided");
+}
+
+#[tokio::test]
+async fn an_ely_application_is_approved_or_rejected_with_its_elyl02() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let (stop, task) = start_underwriting(&app).await;
+    let mut c = app.conn().await;
+
+    let good = plain("ely", "ELY101");
+    let r = c
+        .post("/ely", app.ely.body(Transcode::Ely101, &good))
+        .await
+        .unwrap();
+    assert_eq!(app.ely.open_response(&r.body).0.code.code(), "000");
+    let id = good["applicationId"].as_str().unwrap();
+    let (status, premium) = decided(&app, "ely-demo", id).await;
+    assert_eq!(status, "approved");
+    assert!(premium.is_some_and(|p| p > 0));
+    let owed = app.store.callbacks_for("ely-demo", id).await.unwrap();
+    assert_eq!(
+        owed,
+        vec![(
+            "ELY102".to_owned(),
+            json!({"applicationId": id, "applicationStatus": "01"})
+        )]
+    );
+
+    // A legal ID number whose check digit is wrong: well-formed on the
+    // wire, refused by the rules, naming the field.
+    let mut bad = plain("ely", "ELY101");
+    bad.insert("applicationId".into(), json!("ELY-BAD-ID-1"));
+    bad.insert("legalIdNo".into(), json!("350104197203050571"));
+    let r = c
+        .post("/ely", app.ely.body(Transcode::Ely101, &bad))
+        .await
+        .unwrap();
+    assert_eq!(app.ely.open_response(&r.body).0.code.code(), "000");
+    let (status, _) = decided(&app, "ely-demo", "ELY-BAD-ID-1").await;
+    assert_eq!(status, "rejected");
+    let owed = app
+        .store
+        .callbacks_for("ely-demo", "ELY-BAD-ID-1")
+        .await
+        .unwrap();
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].1["applicationStatus"], json!("02"));
+    let reason = owed[0].1["failReason"].as_str().unwrap();
+    assert!(reason.starts_with("legalIdNo:"), "{reason}");
+
+    stop.cancel();
+    task.await.unwrap();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_fujian_application_is_priced_and_a_rejection_owes_baohannotice_0() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let (stop, task) = start_underwriting(&app).await;
+    let mut c = app.conn().await;
+    let soon = |days| {
+        let t = baohan_protocol::time::now() + chrono::Duration::days(days);
+        Value::String(baohan_protocol::time::Shape::Dashed.format(&t))
+    };
+    let mut apply = plain("fujian", "baohanapply");
+    apply.insert("bzjendtime".into(), soon(5));
+    apply.insert("kaibiaotime".into(), soon(6));
+    let r = c
+        .post(
+            "/fujian/baohanapply",
+            app.fujian.body(Interface::Baohanapply, &apply),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(1));
+    let applyno = apply["applyno"].as_str().unwrap();
+    let (status, premium) = decided(&app, "fujian-demo", applyno).await;
+    assert_eq!(status, "approved");
+    // 200000.00 yuan at the fujian tariff of 1.5‰ is 300.00 yuan.
+    assert_eq!(premium, Some(30_000));
+    assert!(
+        app.store
+            .callbacks_for("fujian-demo", applyno)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The bid opening already past: rejected, and the platform is owed a
+    // baohannotice with applystatus 0.
+    let mut late = plain("fujian", "baohanapply");
+    late.insert("applyno".into(), json!("FJ-LATE-1"));
+    let r = c
+        .post(
+            "/fujian/baohanapply",
+            app.fujian.body(Interface::Baohanapply, &late),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(1));
+    let (status, _) = decided(&app, "fujian-demo", "FJ-LATE-1").await;
+    assert_eq!(status, "rejected");
+    let owed = app
+        .store
+        .callbacks_for("fujian-demo", "FJ-LATE-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        owed,
+        vec![(
+            "baohannotice".to_owned(),
+            json!({"applyno": "FJ-LATE-1", "applystatus": "0"})
+        )]
+    );
+
+    // The bidder gives up: the approved application is withdrawn.
+    let mut giveup = plain("fujian", "giveupnotice");
+    giveup.insert("applyno".into(), json!(applyno));
+    let r = c
+        .post(
+            "/fujian/giveupnotice",
+            app.fujian.body(Interface::Giveupnotice, &giveup),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(1));
+    for _ in 0..300 {
+        if status_of(&app, "fujian-demo", applyno).await.unwrap().0 == "withdrawn" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status_of(&app, "fujian-demo", applyno).await.unwrap().0,
+        "withdrawn"
+    );
+
+    stop.cancel();
+    task.await.unwrap();
+    app.stop().await;
+}
