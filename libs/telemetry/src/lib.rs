@@ -7,9 +7,11 @@
 //! - [`otlp`]: the spans, exported over OTLP/HTTP when configured.
 //! - [`metrics`]: the Prometheus registry and the text every `/metrics`
 //!   serves.
+//! - [`service`]: the `main` every service shares.
 
 pub mod metrics;
 pub mod otlp;
+pub mod service;
 pub mod trace;
 
 use baohan_config::{LogFormat, Telemetry};

@@ -149,6 +149,12 @@ impl Application {
 
     /// Serves until `shutdown`, then finishes the requests in flight.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) {
+        baohan_telemetry::service::Service::run_until_stopped(self, shutdown).await
+    }
+}
+
+impl baohan_telemetry::service::Service for Application {
+    async fn run_until_stopped(self, shutdown: CancellationToken) {
         tracing::info!(addr = %self.local_addr(), "ingress listening");
         let marker = tokio::spawn(mark_confirmed(self.state.store.clone(), self.confirmed));
         let publisher = self.state.publisher.clone();

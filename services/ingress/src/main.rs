@@ -3,7 +3,6 @@
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(about = "baohan ingress: verifies the platforms' calls and publishes them as commands")]
@@ -16,24 +15,5 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let path = baohan_config::path_from(args.config);
-    let settings = match baohan_config::Settings::load(&path) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ingress: bad configuration: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let _otlp = baohan_telemetry::init("ingress", &settings.telemetry);
-    let app = match ingress::Application::build(settings).await {
-        Ok(app) => app,
-        Err(e) => {
-            tracing::error!(error = %e, "ingress could not start");
-            return ExitCode::FAILURE;
-        }
-    };
-    let shutdown = CancellationToken::new();
-    tokio::spawn(baohan_telemetry::shutdown_on_signal(shutdown.clone()));
-    app.run_until_stopped(shutdown).await;
-    ExitCode::SUCCESS
+    baohan_telemetry::service::main("ingress", args.config, ingress::Application::build).await
 }

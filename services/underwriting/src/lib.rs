@@ -83,6 +83,12 @@ impl Application {
 
     /// Consumes until `shutdown`, finishing the commands in flight.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) {
+        baohan_telemetry::service::Service::run_until_stopped(self, shutdown).await
+    }
+}
+
+impl baohan_telemetry::service::Service for Application {
+    async fn run_until_stopped(self, shutdown: CancellationToken) {
         let store = self.underwriter.store.clone();
         let probe = self.probe.clone();
         let healthz = warp::path!("healthz")
