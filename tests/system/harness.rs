@@ -5,6 +5,7 @@
 use baohan_bus::{Topology, WorkQueue, connect};
 use baohan_config::Settings;
 use baohan_store::Store;
+use baohan_telemetry::service::Service;
 use baohan_tests::client::Connection;
 use baohan_tests::platform::{ElyPlatform, FujianPlatform, repo};
 use lapin::options::{BasicAckOptions, BasicGetOptions};

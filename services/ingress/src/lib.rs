@@ -146,13 +146,9 @@ impl Application {
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
-
-    /// Serves until `shutdown`, then finishes the requests in flight.
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) {
-        baohan_telemetry::service::Service::run_until_stopped(self, shutdown).await
-    }
 }
 
+/// Runs until `shutdown`, then finishes the work in flight.
 impl baohan_telemetry::service::Service for Application {
     async fn run_until_stopped(self, shutdown: CancellationToken) {
         tracing::info!(addr = %self.local_addr(), "ingress listening");

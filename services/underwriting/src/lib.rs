@@ -80,13 +80,9 @@ impl Application {
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
-
-    /// Consumes until `shutdown`, finishing the commands in flight.
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) {
-        baohan_telemetry::service::Service::run_until_stopped(self, shutdown).await
-    }
 }
 
+/// Runs until `shutdown`, then finishes the work in flight.
 impl baohan_telemetry::service::Service for Application {
     async fn run_until_stopped(self, shutdown: CancellationToken) {
         let store = self.underwriter.store.clone();
