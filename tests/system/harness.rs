@@ -137,7 +137,15 @@ impl TestApp {
         s.database.url = self.database_url.clone();
         s.broker.prefix = self.prefix.clone();
         s.workers.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.portal.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.ops.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.portal.sms = format!("file:{}", self.sms_path().display());
         s
+    }
+
+    /// Where this test's SMS land (the portal's file sink).
+    pub fn sms_path(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("baohan-sms-{}.jsonl", self.prefix))
     }
 
     pub async fn conn(&self) -> Connection {

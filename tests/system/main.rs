@@ -6,6 +6,7 @@
 mod consumer;
 mod harness;
 mod ingress;
+mod portal;
 mod restart;
 mod store;
 mod underwriting;

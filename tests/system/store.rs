@@ -24,7 +24,7 @@ async fn migrations_apply_once_even_when_replicas_start_together() {
     all.sort();
     assert_eq!(
         all,
-        vec![1, 2],
+        vec![1, 2, 3],
         "each migration applied by exactly one replica: {applied:?}"
     );
     // And a later start finds nothing to do.
@@ -192,7 +192,8 @@ fn application(external_no: &str) -> baohan_store::applications::NewApplication 
         platform_id: "ely-demo".into(),
         protocol: "ely",
         external_no: external_no.into(),
-        status: "approved",
+        status: baohan_domain::application::Status::Approved,
+        note: None,
         applicant_name: "福建闽榕示范建设工程有限公司".into(),
         applicant_credit_code: "91350104MA34T6NE1E".into(),
         project_code: Some("P1".into()),
@@ -206,6 +207,7 @@ fn application(external_no: &str) -> baohan_store::applications::NewApplication 
             kind: "id_number",
             value: "350104197203050570".into(),
         }],
+        notifications: Vec::new(),
     }
 }
 

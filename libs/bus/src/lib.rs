@@ -17,7 +17,7 @@ pub mod publish;
 pub mod topology;
 
 pub use consume::{Handler, Incoming, Outcome};
-pub use message::{Command, InboundCall, Protocol};
+pub use message::{ApplicationChanged, CallbackDue, Command, Event, InboundCall, Protocol};
 pub use publish::Publisher;
 pub use topology::{Exchange, Topology, WorkQueue};
 

@@ -73,6 +73,61 @@ pub struct InboundCall {
     pub pay_token: Option<String>,
 }
 
+/// What happened: published by the workers and the portal from the store's
+/// outbox, after the change they announce has committed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "body")]
+pub enum Event {
+    /// An application moved to another status.
+    #[serde(rename = "application.v1")]
+    Application(ApplicationChanged),
+    /// A callback row is ready for the notifier.
+    #[serde(rename = "callback.v1")]
+    Callback(CallbackDue),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationChanged {
+    pub application_id: Uuid,
+    pub platform_id: String,
+    pub protocol: Protocol,
+    /// Fujian applyno, ELY applicationId.
+    pub external_no: String,
+    /// `None` when the application was created by this change.
+    pub from: Option<String>,
+    pub to: String,
+    /// platform, underwriting, bidder, ops:<name>
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallbackDue {
+    pub callback_id: Uuid,
+    pub platform_id: String,
+    pub interface: String,
+    /// The application's external number; callbacks of one subject are
+    /// delivered in order.
+    pub subject: String,
+}
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Application(_) => "application.v1",
+            Event::Callback(_) => "callback.v1",
+        }
+    }
+
+    /// `application.{status}` (issuance binds `application.*`) and
+    /// `callback.{interface}` (the notifier binds `callback.#`).
+    pub fn routing_key(&self) -> String {
+        match self {
+            Event::Application(a) => format!("application.{}", a.to),
+            Event::Callback(c) => format!("callback.{}", c.interface.to_ascii_lowercase()),
+        }
+    }
+}
+
 /// A message ready to publish: its id (the AMQP `message_id`, which
 /// consumers deduplicate on), routing key and JSON body.
 #[derive(Debug, Clone)]
@@ -90,6 +145,15 @@ impl Outgoing {
             kind: command.kind(),
             routing_key: command.routing_key(),
             body: serde_json::to_vec(command)?,
+        })
+    }
+
+    pub fn event(id: Uuid, event: &Event) -> Result<Outgoing, serde_json::Error> {
+        Ok(Outgoing {
+            id,
+            kind: event.kind(),
+            routing_key: event.routing_key(),
+            body: serde_json::to_vec(event)?,
         })
     }
 }

@@ -59,8 +59,9 @@ pub fn path_from(flag: Option<PathBuf>) -> PathBuf {
 #[derive(Debug)]
 pub struct Settings {
     pub ingress: Ingress,
-    pub portal: Listen,
-    pub ops: Listen,
+    pub portal: Portal,
+    pub ops: Ops,
+    pub institution: Institution,
     pub workers: Listen,
     pub notifier: Listen,
     pub database: Database,
@@ -98,8 +99,23 @@ impl Settings {
             }),
             origin,
         )?;
+        if raw.ops.token.expose().len() < 16 {
+            return Err(ConfigError::new(
+                origin,
+                "ops.token",
+                "must be at least 16 characters (the ops API's bearer token)",
+            ));
+        }
+        if raw.institution.name.trim().is_empty() {
+            return Err(ConfigError::new(
+                origin,
+                "institution.name",
+                "must name the institution (baohannotice instname)",
+            ));
+        }
         Ok(Settings {
             platforms,
+            institution: raw.institution,
             underwriting,
             ingress: raw.ingress,
             portal: raw.portal,
@@ -117,10 +133,10 @@ impl Settings {
 #[serde(deny_unknown_fields)]
 struct Raw {
     ingress: Ingress,
-    #[serde(default = "Listen::portal")]
-    portal: Listen,
-    #[serde(default = "Listen::ops")]
-    ops: Listen,
+    #[serde(default)]
+    portal: Portal,
+    ops: Ops,
+    institution: Institution,
     #[serde(default = "Listen::workers")]
     workers: Listen,
     #[serde(default = "Listen::notifier")]
@@ -147,18 +163,73 @@ impl Listen {
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
         }
     }
-    fn portal() -> Listen {
-        Listen::at(8081)
-    }
-    fn ops() -> Listen {
-        Listen::at(8082)
-    }
     fn workers() -> Listen {
         Listen::at(8083)
     }
     fn notifier() -> Listen {
         Listen::at(8084)
     }
+}
+
+/// The bidder portal (public) and where it sends SMS.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Portal {
+    #[serde(default = "Portal::default_listen")]
+    pub listen: SocketAddr,
+    /// The largest upload (qualification, licence, voucher) taken.
+    #[serde(default = "Portal::default_max_upload")]
+    pub max_upload_bytes: u64,
+    /// Where SMS go: `log`, or `file:/path/to/sms.jsonl`. A real gateway
+    /// is a third implementation of `baohan_gateways::sms::SmsGateway`.
+    #[serde(default = "Portal::default_sms")]
+    pub sms: String,
+}
+
+impl Default for Portal {
+    fn default() -> Self {
+        Portal {
+            listen: Portal::default_listen(),
+            max_upload_bytes: Portal::default_max_upload(),
+            sms: Portal::default_sms(),
+        }
+    }
+}
+
+impl Portal {
+    fn default_listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8081))
+    }
+    fn default_max_upload() -> u64 {
+        10 << 20
+    }
+    fn default_sms() -> String {
+        "log".into()
+    }
+}
+
+/// The ops API: its own listener, never exposed with the portal, and a
+/// bearer token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ops {
+    #[serde(default = "Ops::default_listen")]
+    pub listen: SocketAddr,
+    #[serde(deserialize_with = "secret")]
+    pub token: Secret,
+}
+
+impl Ops {
+    fn default_listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8082))
+    }
+}
+
+/// Who we are, where the specs ask (baohannotice `instname`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Institution {
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

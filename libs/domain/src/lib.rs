@@ -5,6 +5,7 @@
 //! - [`ids`]: the unified social credit code and the resident ID number,
 //!   parsed with their check characters.
 //! - [`premium`]: rates and premiums, in integer fen.
+//! - [`profile`]: what the bidder completes on the portal, checked whole.
 //! - [`application`]: the application's states, the events that move it,
 //!   and which transitions are allowed.
 //! - [`underwriting`]: the rules, from a proposal to approve, reject (naming
@@ -13,4 +14,5 @@
 pub mod application;
 pub mod ids;
 pub mod premium;
+pub mod profile;
 pub mod underwriting;

@@ -119,7 +119,31 @@ impl Strategy for PersonNameKind {
     }
 }
 
+/// E-mail addresses: the first character and the domain (a***@example.com).
+pub enum EmailKind {}
+impl Strategy for EmailKind {
+    fn mask(v: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match v.split_once('@') {
+            Some((local, domain)) => {
+                keep_ends(local, 1, 0, f)?;
+                write!(f, "@{domain}")
+            }
+            None => keep_ends(v, 1, 0, f),
+        }
+    }
+}
+
+/// Street addresses: the first six characters (the city, usually).
+pub enum AddressKind {}
+impl Strategy for AddressKind {
+    fn mask(v: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        keep_ends(v, 6, 0, f)
+    }
+}
+
 pub type Secret = Masked<SecretKind>;
+pub type Email = Masked<EmailKind>;
+pub type Address = Masked<AddressKind>;
 pub type IdNumber = Masked<IdNumberKind>;
 pub type Phone = Masked<PhoneKind>;
 pub type BankAccount = Masked<BankAccountKind>;
@@ -143,6 +167,14 @@ mod tests {
         );
         assert_eq!(format!("{:?}", PersonName::new("张三丰")), "张**");
         assert_eq!(format!("{:?}", Phone::new("123")), "***");
+        assert_eq!(
+            format!("{}", Email::new("zhang@example.com")),
+            "z****@example.com"
+        );
+        assert_eq!(
+            format!("{}", Address::new("福建省福州市鼓楼区五四路1号")),
+            "福建省福州市********"
+        );
     }
 
     #[test]

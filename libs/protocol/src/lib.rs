@@ -5,6 +5,7 @@
 //! - [`wire`]: field-level parsing and the `wire_message!`/`wire_enum!`
 //!   macros that declare every message of both specs in one shape.
 //! - [`money`]: [`Fen`], integer fen parsed from yuan text.
+//! - [`notices`]: the callback each step of an application owes.
 //! - [`time`]: the specs' timestamp shapes, in Asia/Shanghai.
 //! - [`error`]: field errors that always name their field.
 //! - [`fujian`]: the Fujian bid-guarantee interface (SM3 sign, SM4 fields).
@@ -15,6 +16,7 @@ pub mod ely;
 pub mod error;
 pub mod fujian;
 pub mod money;
+pub mod notices;
 pub mod time;
 pub mod wire;
 

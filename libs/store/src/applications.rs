@@ -1,19 +1,32 @@
-//! Applications as the underwriting worker writes them: the row, its
-//! personal data (kept apart, in `personal_data`), and the callbacks the
-//! decision owes the platform (the outbox the notifier delivers), in one
-//! transaction with the consumer's processed-message mark. A redelivered
-//! or replayed command finds its mark and changes nothing.
+//! Applications through their lifecycle. Every change is one transaction
+//! that holds the application row locked and writes, together:
+//! - the new status, as [`Status::apply`] allows it (nothing else decides);
+//! - a row of `application_history` (who, when, why: the ops timeline);
+//! - the callbacks the change owes the platform (the notifier's outbox),
+//!   numbered in order per application;
+//! - the events that announce it (`crate::outbox`), published after commit.
+//!
+//! Consumers also write their processed-message mark in it, so a
+//! redelivered or replayed command finds the mark and changes nothing.
 
+use crate::outbox::{self, Staged};
 use crate::processed::first_time;
 use crate::{Store, StoreError};
+use baohan_bus::{ApplicationChanged, CallbackDue, Event as BusEvent, Protocol};
+use baohan_domain::application::{Event, IllegalTransition, Status};
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
 use serde_json::Value;
 use uuid::Uuid;
+
+pub use baohan_protocol::notices::Owed as NewCallback;
 
 /// One personal value, with the wire field it came from.
 #[derive(Debug, Clone)]
 pub struct Personal {
     pub field: String,
-    /// `id_number`, `phone`, `bank_account` or `person_name`.
+    /// `id_number`, `phone`, `bank_account`, `person_name`, `address`,
+    /// `email` or `account_name`.
     pub kind: &'static str,
     pub value: String,
 }
@@ -25,7 +38,10 @@ pub struct NewApplication {
     pub protocol: &'static str,
     /// Fujian `applyno`, ELY `applicationId`.
     pub external_no: String,
-    pub status: &'static str,
+    /// What underwriting decided: approved, rejected or referred.
+    pub status: Status,
+    /// Why, for the timeline (the rule that rejected or referred).
+    pub note: Option<String>,
     pub applicant_name: String,
     pub applicant_credit_code: String,
     pub project_code: Option<String>,
@@ -37,13 +53,16 @@ pub struct NewApplication {
     /// The other request fields; never personal data.
     pub details: Value,
     pub personal: Vec<Personal>,
+    /// Messages to the bidder, sent by the portal's sender.
+    pub notifications: Vec<NewNotification>,
 }
 
-/// A callback the platform is owed, before signing.
+/// An SMS to the bidder; the number stays in `personal_data`.
 #[derive(Debug, Clone)]
-pub struct NewCallback {
-    pub interface: &'static str,
-    pub payload: Value,
+pub struct NewNotification {
+    /// The personal_data field that holds the number, e.g. `contactsWay`.
+    pub recipient_field: &'static str,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +73,286 @@ pub enum Written {
     AlreadyApplied,
     /// Another command already created an application with this number.
     Exists,
+}
+
+/// An application as the lifecycle sees it.
+#[derive(Debug, Clone)]
+pub struct AppRow {
+    pub id: Uuid,
+    pub platform_id: String,
+    pub protocol: String,
+    pub external_no: String,
+    pub status: Status,
+    pub applicant_name: String,
+    pub applicant_credit_code: String,
+    pub project_code: Option<String>,
+    pub project_name: Option<String>,
+    pub guarantee_amount_fen: i64,
+    pub premium_fen: Option<i64>,
+    pub details: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How a caller names an application.
+#[derive(Debug, Clone, Copy)]
+pub enum Find<'a> {
+    /// The platform's number (applyno, applicationId).
+    External {
+        platform_id: &'a str,
+        external_no: &'a str,
+    },
+    Id(Uuid),
+    /// SM3 of the portal token.
+    TokenDigest(&'a str),
+}
+
+const APP_COLUMNS: &str = "id, platform_id, protocol, external_no, status, applicant_name,
+    applicant_credit_code, project_code, project_name, guarantee_amount_fen, premium_fen,
+    details, created_at";
+
+fn app_row(row: &tokio_postgres::Row) -> Result<AppRow, StoreError> {
+    let status: String = row.get(4);
+    Ok(AppRow {
+        id: row.get(0),
+        platform_id: row.get(1),
+        protocol: row.get(2),
+        external_no: row.get(3),
+        status: Status::parse(&status)
+            .ok_or_else(|| StoreError::Encode(format!("unknown application status {status}")))?,
+        applicant_name: row.get(5),
+        applicant_credit_code: row.get(6),
+        project_code: row.get(7),
+        project_name: row.get(8),
+        guarantee_amount_fen: row.get(9),
+        premium_fen: row.get(10),
+        details: row.get(11),
+        created_at: row.get(12),
+    })
+}
+
+/// Reads an application; `lock` holds its row until the transaction ends.
+pub(crate) async fn find(
+    client: &impl GenericClient,
+    find: Find<'_>,
+    lock: bool,
+) -> Result<Option<AppRow>, StoreError> {
+    let suffix = if lock { " for update" } else { "" };
+    let row = match find {
+        Find::External {
+            platform_id,
+            external_no,
+        } => {
+            let sql = format!(
+                "select {APP_COLUMNS} from applications
+                 where platform_id = $1 and external_no = $2{suffix}"
+            );
+            client
+                .query_opt(&sql, &[&platform_id, &external_no])
+                .await?
+        }
+        Find::Id(id) => {
+            let sql = format!("select {APP_COLUMNS} from applications where id = $1{suffix}");
+            client.query_opt(&sql, &[&id]).await?
+        }
+        Find::TokenDigest(digest) => {
+            let sql = format!(
+                "select {APP_COLUMNS} from applications where pay_token_digest = $1{suffix}"
+            );
+            client.query_opt(&sql, &[&digest]).await?
+        }
+    };
+    row.as_ref().map(app_row).transpose()
+}
+
+fn protocol_of(name: &str) -> Protocol {
+    if name == "ely" {
+        Protocol::Ely
+    } else {
+        Protocol::Fujian
+    }
+}
+
+/// Writes what a move from `from` to `to` leaves behind: history,
+/// callbacks and events. The status column itself is the caller's.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record(
+    tx: &impl GenericClient,
+    staged: &mut Staged,
+    app: &AppRow,
+    from: Option<Status>,
+    to: Status,
+    event: &str,
+    actor: &str,
+    note: Option<&str>,
+    owed: &[NewCallback],
+) -> Result<(), StoreError> {
+    history(tx, app.id, from, to, event, actor, note).await?;
+    if from != Some(to) {
+        outbox::stage(
+            tx,
+            staged,
+            &BusEvent::Application(ApplicationChanged {
+                application_id: app.id,
+                platform_id: app.platform_id.clone(),
+                protocol: protocol_of(&app.protocol),
+                external_no: app.external_no.clone(),
+                from: from.map(|s| s.as_str().to_owned()),
+                to: to.as_str().to_owned(),
+                actor: actor.to_owned(),
+            }),
+        )
+        .await?;
+    }
+    for c in owed {
+        let id = Uuid::new_v4();
+        // Callbacks of one application are delivered in `seq` order.
+        tx.execute(
+            "insert into callbacks (id, platform_id, interface, subject, seq, payload)
+             select $1, $2, $3, $4, coalesce(max(seq), 0) + 1, $5
+             from callbacks where platform_id = $2 and subject = $4",
+            &[
+                &id,
+                &app.platform_id,
+                &c.interface,
+                &app.external_no,
+                &c.payload,
+            ],
+        )
+        .await?;
+        outbox::stage(
+            tx,
+            staged,
+            &BusEvent::Callback(CallbackDue {
+                callback_id: id,
+                platform_id: app.platform_id.clone(),
+                interface: c.interface.to_owned(),
+                subject: app.external_no.clone(),
+            }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Appends to the timeline.
+async fn history(
+    tx: &impl GenericClient,
+    application_id: Uuid,
+    from: Option<Status>,
+    to: Status,
+    event: &str,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "insert into application_history
+           (application_id, seq, from_status, to_status, event, actor, note)
+         select $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6
+         from application_history where application_id = $1",
+        &[
+            &application_id,
+            &from.map(Status::as_str),
+            &to.as_str(),
+            &event,
+            &actor,
+            &note,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A step that moves nothing (a profile saved, a file uploaded): the
+/// timeline only; nothing is owed and nothing announced.
+pub(crate) async fn note(
+    tx: &impl GenericClient,
+    app: &AppRow,
+    event: &str,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
+    history(tx, app.id, Some(app.status), app.status, event, actor, note).await
+}
+
+/// Queues an SMS to the bidder, in the caller's transaction.
+pub(crate) async fn notify(
+    tx: &impl GenericClient,
+    application_id: Uuid,
+    n: &NewNotification,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "insert into notifications (id, application_id, channel, recipient_field, body)
+         values ($1, $2, 'sms', $3, $4)",
+        &[
+            &Uuid::new_v4(),
+            &application_id,
+            &n.recipient_field,
+            &n.body,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moves a locked application by `event`, as the state machine allows,
+/// and records it. `Err(IllegalTransition)` changes nothing.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn step(
+    tx: &impl GenericClient,
+    staged: &mut Staged,
+    app: &AppRow,
+    event: Event,
+    actor: &str,
+    note: Option<&str>,
+    owed: &[NewCallback],
+) -> Result<Result<Status, IllegalTransition>, StoreError> {
+    let to = match app.status.apply(event) {
+        Ok(to) => to,
+        Err(e) => return Ok(Err(e)),
+    };
+    tx.execute(
+        "update applications set status = $2, updated_at = now() where id = $1",
+        &[&app.id, &to.as_str()],
+    )
+    .await?;
+    record(
+        tx,
+        staged,
+        app,
+        Some(app.status),
+        to,
+        event_name(event),
+        actor,
+        note,
+        owed,
+    )
+    .await?;
+    Ok(Ok(to))
+}
+
+/// The event's name in `application_history`.
+pub fn event_name(event: Event) -> &'static str {
+    match event {
+        Event::Approve => "approve",
+        Event::Refer => "refer",
+        Event::Reject => "reject",
+        Event::Pay => "pay",
+        Event::Issue => "issue",
+        Event::FailIssue => "fail_issue",
+        Event::Withdraw => "withdraw",
+        Event::Surrender => "surrender",
+        Event::Invalidate => "invalidate",
+        Event::PayClaim => "pay_claim",
+    }
+}
+
+/// What [`Store::transition_application`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transitioned {
+    To(Status),
+    /// The state machine refused; nothing changed but the processed mark.
+    Refused(IllegalTransition),
+    AlreadyApplied,
 }
 
 impl Store {
@@ -71,20 +370,23 @@ impl Store {
         if !first_time(&tx, consumer, message_id).await? {
             return Ok(Written::AlreadyApplied);
         }
-        let inserted = tx
-            .execute(
-                "insert into applications
-                   (id, platform_id, protocol, external_no, status, applicant_name,
-                    applicant_credit_code, project_code, project_name,
-                    guarantee_amount_fen, premium_fen, pay_token_digest, details)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                 on conflict (platform_id, external_no) do nothing",
+        let row = tx
+            .query_opt(
+                &format!(
+                    "insert into applications
+                       (id, platform_id, protocol, external_no, status, applicant_name,
+                        applicant_credit_code, project_code, project_name,
+                        guarantee_amount_fen, premium_fen, pay_token_digest, details)
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                     on conflict (platform_id, external_no) do nothing
+                     returning {APP_COLUMNS}"
+                ),
                 &[
                     &app.id,
                     &app.platform_id,
                     &app.protocol,
                     &app.external_no,
-                    &app.status,
+                    &app.status.as_str(),
                     &app.applicant_name,
                     &app.applicant_credit_code,
                     &app.project_code,
@@ -96,11 +398,12 @@ impl Store {
                 ],
             )
             .await?;
-        if inserted == 0 {
+        let Some(row) = row else {
             // The mark is kept: this command is done, as a duplicate.
             tx.commit().await?;
             return Ok(Written::Exists);
-        }
+        };
+        let stored = app_row(&row)?;
         for p in &app.personal {
             tx.execute(
                 "insert into personal_data (owner_kind, owner_id, field, kind, value)
@@ -109,24 +412,88 @@ impl Store {
             )
             .await?;
         }
-        for c in callbacks {
-            // Callbacks of one application are delivered in `seq` order.
-            tx.execute(
-                "insert into callbacks (id, platform_id, interface, subject, seq, payload)
-                 select $1, $2, $3, $4, coalesce(max(seq), 0) + 1, $5
-                 from callbacks where platform_id = $2 and subject = $4",
-                &[
-                    &Uuid::new_v4(),
-                    &app.platform_id,
-                    &c.interface,
-                    &app.external_no,
-                    &c.payload,
-                ],
+        let mut staged = Staged::default();
+        let received = Status::Received;
+        record(
+            &tx,
+            &mut staged,
+            &stored,
+            None,
+            received,
+            "receive",
+            "platform",
+            None,
+            &[],
+        )
+        .await?;
+        if app.status != received {
+            let event = match app.status {
+                Status::Approved => "approve",
+                Status::Rejected => "reject",
+                Status::Referred => "refer",
+                other => other.as_str(),
+            };
+            record(
+                &tx,
+                &mut staged,
+                &stored,
+                Some(received),
+                app.status,
+                event,
+                "underwriting",
+                app.note.as_deref(),
+                callbacks,
             )
             .await?;
         }
+        for n in &app.notifications {
+            notify(&tx, app.id, n).await?;
+        }
         tx.commit().await?;
+        self.publish_staged(staged).await;
         Ok(Written::New)
+    }
+
+    /// Moves an application by `event`, once per `(consumer, message_id)`;
+    /// `owed` says which callbacks the move owes. `Ok(None)` when there is
+    /// no such application yet.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn transition_application(
+        &self,
+        consumer: &str,
+        message_id: Uuid,
+        platform_id: &str,
+        external_no: &str,
+        event: Event,
+        actor: &str,
+        owed: impl FnOnce(&AppRow) -> Vec<NewCallback>,
+    ) -> Result<Option<Transitioned>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let key = Find::External {
+            platform_id,
+            external_no,
+        };
+        let Some(app) = find(&tx, key, true).await? else {
+            return Ok(None);
+        };
+        if !first_time(&tx, consumer, message_id).await? {
+            return Ok(Some(Transitioned::AlreadyApplied));
+        }
+        let mut staged = Staged::default();
+        let callbacks = owed(&app);
+        let outcome = match step(&tx, &mut staged, &app, event, actor, None, &callbacks).await? {
+            Ok(to) => Transitioned::To(to),
+            Err(e) => Transitioned::Refused(e),
+        };
+        tx.commit().await?;
+        self.publish_staged(staged).await;
+        Ok(Some(outcome))
+    }
+
+    /// An application by any of its names, without locking it.
+    pub async fn application(&self, key: Find<'_>) -> Result<Option<AppRow>, StoreError> {
+        find(&self.client().await?, key, false).await
     }
 
     /// The callbacks owed for one application, in order: `(interface,
@@ -148,80 +515,31 @@ impl Store {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    /// Whether the same bidder has another live application for the same
-    /// section (`details.section`).
+    /// The same bidder's other live application for the same section
+    /// (`details.section`) and project: its number and status.
     pub async fn earlier_application(
         &self,
         platform_id: &str,
         credit_code: &str,
         section: &str,
         external_no: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<(String, Status)>, StoreError> {
         let row = self
             .client()
             .await?
             .query_opt(
-                "select 1 from applications
+                "select external_no, status from applications
                  where platform_id = $1 and applicant_credit_code = $2
                    and details->>'section' = $3 and external_no <> $4
                    and status not in ('rejected', 'withdrawn', 'issue_failed',
                                       'surrendered', 'invalidated', 'claimed')
-                 limit 1",
+                 order by created_at desc limit 1",
                 &[&platform_id, &credit_code, &section, &external_no],
             )
             .await?;
-        Ok(row.is_some())
+        Ok(row.and_then(|r| {
+            let status: String = r.get(1);
+            Status::parse(&status).map(|s| (r.get(0), s))
+        }))
     }
-
-    /// Moves an application through `transition`, once per `(consumer,
-    /// message_id)`, and returns the new status; `Ok(None)` when there is
-    /// no such application yet.
-    pub async fn transition_application(
-        &self,
-        consumer: &str,
-        message_id: Uuid,
-        platform_id: &str,
-        external_no: &str,
-        transition: impl FnOnce(&str) -> Result<&'static str, String>,
-    ) -> Result<Option<Transitioned>, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let row = tx
-            .query_opt(
-                "select status from applications
-                 where platform_id = $1 and external_no = $2 for update",
-                &[&platform_id, &external_no],
-            )
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        if !first_time(&tx, consumer, message_id).await? {
-            return Ok(Some(Transitioned::AlreadyApplied));
-        }
-        let from: String = row.get(0);
-        let outcome = match transition(&from) {
-            Ok(to) => {
-                tx.execute(
-                    "update applications set status = $3, updated_at = now()
-                     where platform_id = $1 and external_no = $2",
-                    &[&platform_id, &external_no, &to],
-                )
-                .await?;
-                Transitioned::To(to)
-            }
-            Err(why) => Transitioned::Refused(why),
-        };
-        tx.commit().await?;
-        Ok(Some(outcome))
-    }
-}
-
-/// What [`Store::transition_application`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transitioned {
-    To(&'static str),
-    /// The state machine refused; nothing changed but the processed mark.
-    Refused(String),
-    AlreadyApplied,
 }

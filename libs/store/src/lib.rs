@@ -7,6 +7,10 @@
 //! - [`processed`]: message ids each consumer has applied.
 //! - [`applications`]: a decided application, its personal data and the
 //!   callbacks it owes, written once per command.
+//! - [`outbox`]: events written with the change they announce, published
+//!   after commit, swept up after a crash.
+//! - [`portal`]: what the bidder portal and the ops API read and change:
+//!   profile, documents, payments, referrals, the timeline.
 //! - [`guarantees`]: the read side the synchronous queries answer from.
 //!
 //! Money is `bigint` fen and times are `timestamptz` throughout; personal
@@ -17,6 +21,8 @@ pub mod guarantees;
 pub mod inbound;
 pub mod journal;
 pub mod migrate;
+pub mod outbox;
+pub mod portal;
 pub mod processed;
 
 use baohan_config::Database;
@@ -42,6 +48,9 @@ pub enum StoreError {
     /// The database was unreachable for a whole batch; the cause, once.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A stored value this code cannot read, or cannot write as JSON.
+    #[error("stored data: {0}")]
+    Encode(String),
 }
 
 impl StoreError {
@@ -63,7 +72,7 @@ impl StoreError {
                             || c.starts_with("57P")
                     })
             }
-            StoreError::Url(_) | StoreError::Migration { .. } => false,
+            StoreError::Url(_) | StoreError::Migration { .. } | StoreError::Encode(_) => false,
         }
     }
 }
@@ -72,6 +81,9 @@ impl StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// Where committed outbox events go at once; without one they wait
+    /// for a sweeper (`outbox::run_relay`) in another process.
+    publisher: Option<baohan_bus::Publisher>,
 }
 
 impl Store {
@@ -104,7 +116,17 @@ impl Store {
             .create_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(|e| StoreError::Url(e.to_string()))?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            publisher: None,
+        })
+    }
+
+    /// This store publishes the events its transactions stage, right
+    /// after each commit.
+    pub fn publishing_to(mut self, publisher: baohan_bus::Publisher) -> Store {
+        self.publisher = Some(publisher);
+        self
     }
 
     pub async fn client(&self) -> Result<Client, StoreError> {

@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "inbound_pay_token",
         include_str!("../migrations/0002_inbound_pay_token.sql"),
     ),
+    (
+        3,
+        "portal_and_outbox",
+        include_str!("../migrations/0003_portal_and_outbox.sql"),
+    ),
 ];
 
 /// Any fixed number, the same in every replica.

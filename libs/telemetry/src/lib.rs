@@ -7,10 +7,12 @@
 //! - [`otlp`]: the spans, exported over OTLP/HTTP when configured.
 //! - [`metrics`]: the Prometheus registry and the text every `/metrics`
 //!   serves.
+//! - [`probes`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`service`]: the `main` every service shares.
 
 pub mod metrics;
 pub mod otlp;
+pub mod probes;
 pub mod service;
 pub mod trace;
 

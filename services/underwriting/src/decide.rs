@@ -2,11 +2,10 @@
 //! proposal the rules judge, the decision, the premium, the application
 //! row (personal data apart) and the callbacks the decision owes.
 //!
-//! Callbacks owed by a decision (docs/protocol.md):
-//! - ELY: approved → ELY102 `01`; rejected → ELY102 `02` with failReason.
-//! - Fujian: rejected → baohannotice applystatus `0`. Approval is not
-//!   notified on its own: baohannotice `1` follows issuance.
-//! - Referred: nothing until a person decides.
+//! Callbacks owed by a decision are `baohan_protocol::notices`'s (see
+//! docs/lifecycle.md); a referral owes nothing until a person decides.
+//! An approved ELY application also owes the bidder an SMS with the
+//! portal link, since ELY has no field for one.
 
 use baohan_config::Underwriting;
 use baohan_domain::application::Status;
@@ -14,10 +13,57 @@ use baohan_domain::underwriting::{Decision, Period, Proposal};
 use baohan_gm::sm3;
 use baohan_protocol::ely::messages::Ely101;
 use baohan_protocol::fujian::messages::BaohanApply;
-use baohan_store::applications::{NewApplication, NewCallback, Personal};
+use baohan_protocol::notices::{self, Notice};
+use baohan_store::applications::{NewApplication, NewCallback, NewNotification, Personal};
 use chrono::{DateTime, Duration, FixedOffset, Months};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+/// What a decision needs besides the application itself.
+pub struct Context<'a> {
+    pub underwriting: &'a Underwriting,
+    /// baohannotice `instname`, and the SMS signature.
+    pub institution: &'a str,
+    /// `{portal_base_url}/pay/{token}` is the bidder's page.
+    pub portal_base_url: &'a str,
+    /// The same bidder's latest live application for the same section,
+    /// if any: its number and status.
+    pub earlier: Option<(String, Status)>,
+    pub now: DateTime<FixedOffset>,
+}
+
+impl Context<'_> {
+    fn owed(&self, protocol: &str, external_no: &str, decision: &Decision) -> Vec<NewCallback> {
+        let notice = match decision {
+            Decision::Approve => Notice::Approved,
+            Decision::Reject { .. } => Notice::Rejected {
+                reason: note_of(decision).unwrap_or_default(),
+            },
+            Decision::Refer { .. } => return Vec::new(),
+        };
+        notices::owed(protocol, external_no, &notice, self.institution, self.now)
+    }
+}
+
+/// The SMS that takes an approved ELY bidder to the portal.
+pub fn payment_link_sms(
+    institution: &str,
+    portal_base_url: &str,
+    application_id: &str,
+    premium_fen: Option<i64>,
+    pay_token: &str,
+) -> NewNotification {
+    NewNotification {
+        recipient_field: "contactsWay",
+        body: baohan_gateways::sms::payment_link_text(
+            institution,
+            portal_base_url,
+            application_id,
+            premium_fen,
+            pay_token,
+        ),
+    }
+}
 
 /// Everything the handler writes for one application.
 #[derive(Debug)]
@@ -35,10 +81,11 @@ fn status_of(decision: &Decision) -> Status {
     }
 }
 
-fn fail_reason(decision: &Decision) -> Option<String> {
+fn note_of(decision: &Decision) -> Option<String> {
     match decision {
+        Decision::Approve => None,
         Decision::Reject { field, reason } => Some(format!("{field}: {reason}")),
-        _ => None,
+        Decision::Refer { reason } => Some(reason.clone()),
     }
 }
 
@@ -55,14 +102,19 @@ fn token_digest(pay_token: Option<&str>) -> Option<String> {
 }
 
 /// ELY101 提交保函申请信息.
-pub fn ely101(
-    platform_id: &str,
-    a: &Ely101,
-    pay_token: Option<&str>,
-    underwriting: &Underwriting,
-    earlier_application: bool,
-    now: DateTime<FixedOffset>,
-) -> Decided {
+///
+/// 同一项目可存在延期申请: a later application by the same supplier for the
+/// same section, after the earlier one's guarantee was issued, is an
+/// extension. It is linked to the earlier one (`details.extends`) and not
+/// counted as a duplicate; any other live earlier application is.
+pub fn ely101(platform_id: &str, a: &Ely101, pay_token: Option<&str>, cx: &Context) -> Decided {
+    let now = cx.now;
+    let extends = cx
+        .earlier
+        .as_ref()
+        .filter(|(_, status)| *status == Status::Issued)
+        .map(|(no, _)| no.clone());
+    let earlier_application = cx.earlier.is_some() && extends.is_none();
     let amount = a.performance_bou.get();
     let period = match (a.guarantee_start_date, a.guarantee_end_date) {
         (Some(start), Some(end)) => Some(Period {
@@ -92,33 +144,30 @@ pub fn ely101(
         period,
         earlier_application,
     };
-    let decision = underwriting.rules.decide(&proposal, now);
+    let decision = cx.underwriting.rules.decide(&proposal, now);
     let nature = a.purchase_nature.code();
-    let premium = underwriting
+    let premium = cx
+        .underwriting
         .tariff("ely", nature)
         .and_then(|t| t.premium(amount));
-    let mut callbacks = Vec::new();
-    match &decision {
-        Decision::Approve => callbacks.push(NewCallback {
-            interface: "ELY102",
-            payload: json!({"applicationId": a.application_id, "applicationStatus": "01"}),
-        }),
-        Decision::Reject { .. } => callbacks.push(NewCallback {
-            interface: "ELY102",
-            payload: json!({
-                "applicationId": a.application_id,
-                "applicationStatus": "02",
-                "failReason": fail_reason(&decision),
-            }),
-        }),
-        Decision::Refer { .. } => {}
-    }
+    let callbacks = cx.owed("ely", &a.application_id, &decision);
+    let notifications = match (&decision, pay_token) {
+        (Decision::Approve, Some(token)) => vec![payment_link_sms(
+            cx.institution,
+            cx.portal_base_url,
+            &a.application_id,
+            premium,
+            token,
+        )],
+        _ => Vec::new(),
+    };
     let application = NewApplication {
         id: Uuid::new_v4(),
         platform_id: platform_id.to_owned(),
         protocol: "ely",
         external_no: a.application_id.clone(),
-        status: status_of(&decision).as_str(),
+        status: status_of(&decision),
+        note: note_of(&decision),
         applicant_name: a.supplier.clone(),
         applicant_credit_code: a.social_credit_code.clone(),
         project_code: Some(a.project_code.clone()),
@@ -136,6 +185,7 @@ pub fn ely101(
             "bidAmountFen": a.bid_amount.get(),
             "guaranteeMonths": a.guarantee_date,
             "needPaper": a.need_paper.code(),
+            "extends": extends,
             "decision": decision_text(&decision),
         }),
         personal: vec![
@@ -145,6 +195,7 @@ pub fn ely101(
             personal("contactsWay", "phone", a.contacts_way.expose()),
             personal("contractCerNo", "id_number", a.contract_cer_no.expose()),
         ],
+        notifications,
     };
     Decided {
         decision,
@@ -158,10 +209,10 @@ pub fn baohanapply(
     platform_id: &str,
     a: &BaohanApply,
     pay_token: Option<&str>,
-    underwriting: &Underwriting,
-    earlier_application: bool,
-    now: DateTime<FixedOffset>,
+    cx: &Context,
 ) -> Decided {
+    let now = cx.now;
+    let earlier_application = cx.earlier.is_some();
     let amount = a.bzjamount.get();
     let opening = a.kaibiaotime.0;
     // 投标有效期 runs from the bid opening, in days.
@@ -178,23 +229,19 @@ pub fn baohanapply(
         period,
         earlier_application,
     };
-    let decision = underwriting.rules.decide(&proposal, now);
-    let premium = underwriting
+    let decision = cx.underwriting.rules.decide(&proposal, now);
+    let premium = cx
+        .underwriting
         .tariff("fujian", &a.projecttype)
         .and_then(|t| t.premium(amount));
-    let mut callbacks = Vec::new();
-    if let Decision::Reject { .. } = &decision {
-        callbacks.push(NewCallback {
-            interface: "baohannotice",
-            payload: json!({"applyno": a.applyno, "applystatus": "0"}),
-        });
-    }
+    let callbacks = cx.owed("fujian", &a.applyno, &decision);
     let application = NewApplication {
         id: Uuid::new_v4(),
         platform_id: platform_id.to_owned(),
         protocol: "fujian",
         external_no: a.applyno.clone(),
-        status: status_of(&decision).as_str(),
+        status: status_of(&decision),
+        note: note_of(&decision),
         applicant_name: a.biddername.clone(),
         applicant_credit_code: a.biddercode.clone(),
         project_code: Some(a.projectno.clone()),
@@ -223,6 +270,7 @@ pub fn baohanapply(
             personal("tenderercontact", "person_name", a.tenderercontact.expose()),
             personal("tenderercontacttel", "phone", a.tenderercontacttel.expose()),
         ],
+        notifications: Vec::new(),
     };
     Decided {
         decision,

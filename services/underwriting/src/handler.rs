@@ -16,6 +16,9 @@ pub const CONSUMER: &str = "underwriting";
 pub struct Underwriter {
     pub store: Store,
     pub underwriting: Underwriting,
+    /// baohannotice `instname`, and the SMS signature.
+    pub institution: String,
+    pub portal_base_url: String,
     pub outcomes: baohan_telemetry::metrics::IntCounterVec,
 }
 
@@ -59,6 +62,20 @@ impl Handler for Underwriter {
 }
 
 impl Underwriter {
+    fn context(
+        &self,
+        earlier: Option<(String, Status)>,
+        now: chrono::DateTime<chrono::FixedOffset>,
+    ) -> decide::Context<'_> {
+        decide::Context {
+            underwriting: &self.underwriting,
+            institution: &self.institution,
+            portal_base_url: &self.portal_base_url,
+            earlier,
+            now,
+        }
+    }
+
     pub async fn step(&self, message: &Incoming) -> Result<(), StepError> {
         let command: Command = serde_json::from_slice(&message.body)
             .map_err(|e| StepError::Unreadable(e.to_string()))?;
@@ -85,9 +102,7 @@ impl Underwriter {
                     &call.platform_id,
                     &a,
                     call.pay_token.as_deref(),
-                    &self.underwriting,
-                    earlier,
-                    now,
+                    &self.context(earlier, now),
                 )
             }
             "ELY101" => {
@@ -110,9 +125,7 @@ impl Underwriter {
                     &call.platform_id,
                     &a,
                     call.pay_token.as_deref(),
-                    &self.underwriting,
-                    earlier,
-                    now,
+                    &self.context(earlier, now),
                 )
             }
             "giveupnotice" => return self.give_up(message, &call).await,
@@ -130,7 +143,7 @@ impl Underwriter {
         tracing::info!(
             platform = %call.platform_id,
             external_no = %decided.application.external_no,
-            status = decided.application.status,
+            status = %decided.application.status,
             ?written,
             "application decided"
         );
@@ -147,20 +160,24 @@ impl Underwriter {
             .get("applyno")
             .and_then(|v| v.as_str())
             .ok_or_else(|| StepError::Unreadable("giveupnotice without applyno".into()))?;
+        // Fujian's notices owe nothing for a withdrawal before issue.
         let done = self
             .store
-            .transition_application(CONSUMER, message.id, &call.platform_id, applyno, |from| {
-                let from = Status::parse(from).ok_or_else(|| format!("unknown status {from}"))?;
-                from.apply(Event::Withdraw)
-                    .map(Status::as_str)
-                    .map_err(|e| e.to_string())
-            })
+            .transition_application(
+                CONSUMER,
+                message.id,
+                &call.platform_id,
+                applyno,
+                Event::Withdraw,
+                "platform",
+                |_| Vec::new(),
+            )
             .await?;
         match done {
             // The application may still be waiting in a retry: try later.
             None => Err(StepError::NotYet(format!("application {applyno}"))),
             Some(Transitioned::Refused(why)) => {
-                tracing::warn!(applyno, why, "giveupnotice refused by the state machine");
+                tracing::warn!(applyno, %why, "giveupnotice refused by the state machine");
                 Ok(())
             }
             Some(_) => Ok(()),

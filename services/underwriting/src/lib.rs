@@ -21,7 +21,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use warp::Filter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -36,6 +35,9 @@ pub enum StartError {
     Bus(#[from] baohan_bus::BusError),
 }
 
+/// How often unpublished outbox events are swept up.
+const RELAY_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct Application {
     listener: TcpListener,
     registry: baohan_telemetry::metrics::Registry,
@@ -47,10 +49,11 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
-        let store = Store::connect(&settings.database)?;
-        baohan_store::migrate::migrate(&store).await?;
         let uri = connect::uri(&settings.broker)?;
         let topology = Topology::new(&settings.broker);
+        let events = Publisher::new(uri.clone(), "baohan-underwriting-events", topology.clone());
+        let store = Store::connect(&settings.database)?.publishing_to(events.clone());
+        baohan_store::migrate::migrate(&store).await?;
         let addr = settings.workers.listen;
         let listener = TcpListener::bind(addr)
             .await
@@ -69,9 +72,11 @@ impl Application {
             underwriter: Arc::new(Underwriter {
                 store,
                 underwriting: settings.underwriting,
+                institution: settings.institution.name,
+                portal_base_url: settings.ingress.portal_base_url,
                 outcomes,
             }),
-            probe: Publisher::new(uri, "baohan-underwriting-probe", topology),
+            probe: events,
         })
     }
 
@@ -86,40 +91,27 @@ impl Application {
 impl baohan_telemetry::service::Service for Application {
     async fn run_until_stopped(self, shutdown: CancellationToken) {
         let store = self.underwriter.store.clone();
+        let store_for_relay = store.clone();
         let probe = self.probe.clone();
-        let healthz = warp::path!("healthz")
-            .and(warp::get())
-            .map(|| warp::reply::json(&serde_json::json!({"status": "ok"})));
-        let readyz = warp::path!("readyz").and(warp::get()).then(move || {
+        let check: baohan_telemetry::probes::Check = Arc::new(move || {
             let (store, probe) = (store.clone(), probe.clone());
-            async move {
+            Box::pin(async move {
                 let (broker, database) = tokio::join!(probe.ready(), store.ping());
-                let ok = broker && database.is_ok();
-                let word = |ok: bool| if ok { "ok" } else { "unreachable" };
-                warp::reply::with_status(
-                    warp::reply::json(&serde_json::json!({
-                        "broker": word(broker), "database": word(database.is_ok())
-                    })),
-                    if ok {
-                        warp::http::StatusCode::OK
-                    } else {
-                        warp::http::StatusCode::SERVICE_UNAVAILABLE
-                    },
-                )
-            }
+                vec![("broker", broker), ("database", database.is_ok())]
+            })
         });
-        let registry = self.registry.clone();
-        let metrics = warp::path!("metrics")
-            .and(warp::get())
-            .map(move || baohan_telemetry::metrics::render(&registry));
-        let server = warp::serve(healthz.or(readyz).or(metrics))
-            .incoming(self.listener)
-            .graceful(shutdown.clone().cancelled_owned())
-            .run();
+        let server = warp::serve(baohan_telemetry::probes::routes(
+            check,
+            self.registry.clone(),
+        ))
+        .incoming(self.listener)
+        .graceful(shutdown.clone().cancelled_owned())
+        .run();
         tracing::info!("underwriting consuming");
         tokio::join!(
             server,
-            consume::run(self.consumer, self.underwriter, shutdown)
+            consume::run(self.consumer, self.underwriter, shutdown.clone()),
+            baohan_store::outbox::run_relay(store_for_relay, shutdown, RELAY_EVERY),
         );
         self.probe.close().await;
         tracing::info!("underwriting stopped");

@@ -1,0 +1,174 @@
+//! The portal: what a bidder opens from the Payurl (or the ELY SMS), and
+//! what operators use.
+//!
+//! - Public listener (`portal.listen`): the page `/pay/{token}` with its
+//!   plain HTML forms, the JSON API `/api/applications/{token}/…`, and
+//!   `/healthz`, `/readyz`, `/metrics`.
+//! - Ops listener (`ops.listen`, never exposed with the portal; bearer
+//!   token): `/ops/applications`, `/ops/referrals`, `/ops/payments`.
+//! - Background: the SMS sender (notifications table → SMS gateway) and
+//!   the outbox sweeper.
+//!
+//! # Layout
+//! - [`actions`]: what can be done, once, for the page and the APIs.
+//! - [`api`]: the JSON API; [`page`]: the HTML; [`ops`]: the ops API.
+//! - [`http`]: body limits, JSON replies, probes.
+
+pub mod actions;
+pub mod api;
+pub mod http;
+pub mod ops;
+pub mod page;
+
+use baohan_bus::{Publisher, Topology, connect};
+use baohan_config::Settings;
+use baohan_gateways::payment::{PaymentGateway, Sandbox};
+use baohan_gateways::sms::{FileSink, LogSink, SmsGateway};
+use baohan_masking::Secret;
+use baohan_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("portal.sms: {0:?} is neither \"log\" nor \"file:PATH\"")]
+    Sms(String),
+    #[error(transparent)]
+    Store(#[from] baohan_store::StoreError),
+    #[error(transparent)]
+    Bus(#[from] baohan_bus::BusError),
+}
+
+/// What every request handler shares.
+pub struct State {
+    pub store: Store,
+    pub gateway: Arc<dyn PaymentGateway>,
+    pub sms: Arc<dyn SmsGateway>,
+    pub institution: String,
+    pub portal_base_url: String,
+    pub max_upload: u64,
+    pub ops_token: Secret,
+    pub publisher: Publisher,
+}
+
+pub struct Application {
+    public: TcpListener,
+    ops: TcpListener,
+    state: Arc<State>,
+}
+
+/// How often the SMS sender and the outbox sweeper look for work.
+const SEND_EVERY: Duration = Duration::from_secs(1);
+const RELAY_EVERY: Duration = Duration::from_secs(5);
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let uri = connect::uri(&settings.broker)?;
+        let topology = Topology::new(&settings.broker);
+        let publisher = Publisher::new(uri, "baohan-portal", topology);
+        let store = Store::connect(&settings.database)?.publishing_to(publisher.clone());
+        baohan_store::migrate::migrate(&store).await?;
+        let sms: Arc<dyn SmsGateway> = match settings.portal.sms.as_str() {
+            "log" => Arc::new(LogSink),
+            other => match other.strip_prefix("file:") {
+                Some(path) if !path.is_empty() => Arc::new(FileSink::new(path.into())),
+                _ => return Err(StartError::Sms(other.to_owned())),
+            },
+        };
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| StartError::Listen { addr, source })
+        };
+        Ok(Application {
+            public: bind(settings.portal.listen).await?,
+            ops: bind(settings.ops.listen).await?,
+            state: Arc::new(State {
+                store,
+                gateway: Arc::new(Sandbox::default()),
+                sms,
+                institution: settings.institution.name,
+                portal_base_url: settings.ingress.portal_base_url,
+                max_upload: settings.portal.max_upload_bytes,
+                ops_token: settings.ops.token,
+                publisher,
+            }),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.public
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn ops_addr(&self) -> SocketAddr {
+        self.ops
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+}
+
+impl baohan_telemetry::service::Service for Application {
+    async fn run_until_stopped(self, shutdown: CancellationToken) {
+        let state = self.state;
+        let public = warp::serve(
+            page::routes(state.clone())
+                .or(api::routes(state.clone()))
+                .unify()
+                .or(http::probes(state.clone()))
+                .unify()
+                .recover(http::unmatched)
+                .unify(),
+        )
+        .incoming(self.public)
+        .graceful(shutdown.clone().cancelled_owned())
+        .run();
+        let ops = warp::serve(ops::routes(state.clone()).recover(http::unmatched).unify())
+            .incoming(self.ops)
+            .graceful(shutdown.clone().cancelled_owned())
+            .run();
+        tracing::info!("portal serving");
+        tokio::join!(
+            public,
+            ops,
+            send_sms(state.clone(), shutdown.clone()),
+            baohan_store::outbox::run_relay(state.store.clone(), shutdown, RELAY_EVERY),
+        );
+        state.publisher.close().await;
+        tracing::info!("portal stopped");
+    }
+}
+
+use warp::Filter;
+
+/// Sends what the notifications table holds, until shutdown.
+async fn send_sms(state: Arc<State>, shutdown: CancellationToken) {
+    loop {
+        let sms = state.sms.clone();
+        let sent = state
+            .store
+            .send_notifications(20, |to, text| {
+                let sms = sms.clone();
+                async move { sms.send(&to, &text).await.map_err(|e| e.to_string()) }
+            })
+            .await;
+        match sent {
+            Ok(n) if n > 0 => tracing::info!(sent = n, "sms sent"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sms sender"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(SEND_EVERY) => {}
+        }
+    }
+}

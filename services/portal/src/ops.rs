@@ -1,0 +1,251 @@
+//! The ops API, on its own listener (`ops.listen`, 127.0.0.1:8082 by
+//! default), never exposed with the portal. Every call needs
+//! `Authorization: Bearer {ops.token}`; decisions name their operator.
+//!
+//! - `GET  /ops/applications?platform=P&external_id=X`: status, timeline,
+//!   payments, callbacks and `portal_url`.
+//! - `GET  /ops/referrals`: applications waiting for a person.
+//! - `POST /ops/referrals/{id}/decision`: `{"decision": "approve"|"reject",
+//!   "operator": "…", "reason": "…"}`.
+//! - `POST /ops/payments/{id}/confirm`: `{"operator": "…"}`, a transfer
+//!   seen on the bank statement.
+
+use crate::State;
+use crate::actions::{self, Problem};
+use crate::api::{status_text, view_json, yuan};
+use crate::http::{self, count};
+use baohan_store::applications::Find;
+use baohan_store::portal::Lookup;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+use warp::http::StatusCode;
+use warp::{Filter, Rejection};
+
+const JSON_LIMIT: u64 = 64 << 10;
+
+pub fn routes(
+    state: Arc<State>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
+    let with_state = warp::any().map(move || state.clone());
+    let auth = warp::header::optional::<String>("authorization");
+    let application = warp::path!("ops" / "applications")
+        .and(warp::get())
+        .and(auth)
+        .and(warp::query::<HashMap<String, String>>())
+        .and(with_state.clone())
+        .then(
+            |auth: Option<String>, q: HashMap<String, String>, state: Arc<State>| async move {
+                let result = async {
+                    authorize(&state, auth.as_deref())?;
+                    let get = |k: &str| {
+                        q.get(k).filter(|v| !v.is_empty()).ok_or_else(|| {
+                            Problem::Invalid(vec![baohan_domain::profile::FieldProblem {
+                                field: if k == "platform" {
+                                    "platform"
+                                } else {
+                                    "external_id"
+                                },
+                                message: "required".into(),
+                            }])
+                        })
+                    };
+                    let (platform, external_id) = (get("platform")?, get("external_id")?);
+                    application(&state, platform, external_id).await
+                }
+                .await;
+                reply(count("ops_application", result))
+            },
+        );
+    let referrals = warp::path!("ops" / "referrals")
+        .and(warp::get())
+        .and(auth)
+        .and(with_state.clone())
+        .then(|auth: Option<String>, state: Arc<State>| async move {
+            let result = async {
+                authorize(&state, auth.as_deref())?;
+                let list = state.store.referrals(500).await?;
+                let items: Vec<Value> = list
+                    .iter()
+                    .map(|(a, reason)| {
+                        json!({
+                            "id": a.id, "platform": a.platform_id, "external_id": a.external_no,
+                            "applicant_name": a.applicant_name, "project_name": a.project_name,
+                            "guarantee_amount_fen": a.guarantee_amount_fen,
+                            "guarantee_amount": yuan(a.guarantee_amount_fen),
+                            "premium_fen": a.premium_fen, "reason": reason,
+                            "received_at": a.created_at.to_rfc3339(),
+                        })
+                    })
+                    .collect();
+                Ok(json!({"referrals": items}))
+            }
+            .await;
+            reply(count("ops_referrals", result))
+        });
+    let decision = warp::path!("ops" / "referrals" / String / "decision")
+        .and(warp::post())
+        .and(auth)
+        .and(warp::body::stream())
+        .and(with_state.clone())
+        .then(|id: String, auth: Option<String>, body, state: Arc<State>| async move {
+            let result = async {
+                authorize(&state, auth.as_deref())?;
+                let id = Uuid::parse_str(&id).map_err(|_| Problem::NotFound("application"))?;
+                let body = object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
+                let approve = match text(&body, "decision")? {
+                    "approve" => true,
+                    "reject" => false,
+                    _ => return Err(Problem::field("decision", "must be approve or reject")),
+                };
+                let operator = text(&body, "operator")?;
+                let reason = text(&body, "reason")?;
+                let app = actions::decide(&state, id, approve, operator, reason).await?;
+                Ok(json!({"id": app.id, "external_id": app.external_no, "status": app.status.as_str()}))
+            }
+            .await;
+            reply(count("ops_decision", result))
+        });
+    let confirm = warp::path!("ops" / "payments" / String / "confirm")
+        .and(warp::post())
+        .and(auth)
+        .and(warp::body::stream())
+        .and(with_state)
+        .then(|id: String, auth: Option<String>, body, state: Arc<State>| async move {
+            let result = async {
+                authorize(&state, auth.as_deref())?;
+                let id = Uuid::parse_str(&id).map_err(|_| Problem::NotFound("payment"))?;
+                let body = object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
+                let operator = text(&body, "operator")?;
+                let (app, payment) = actions::confirm_payment(&state, id, operator).await?;
+                Ok(json!({
+                    "payment": {"id": payment.id, "status": payment.status, "confirmed_by": payment.confirmed_by},
+                    "application": {"id": app.id, "external_id": app.external_no, "status": app.status.as_str()},
+                }))
+            }
+            .await;
+            reply(count("ops_confirm", result))
+        });
+    application
+        .or(referrals)
+        .unify()
+        .or(decision)
+        .unify()
+        .or(confirm)
+        .unify()
+}
+
+fn reply(result: Result<Value, Problem>) -> warp::reply::Response {
+    match result {
+        Ok(body) => http::json(StatusCode::OK, &body),
+        Err(p) => http::problem(&p),
+    }
+}
+
+/// Compares in constant time: the token is the only thing guarding this
+/// listener besides the network.
+fn authorize(state: &State, header: Option<&str>) -> Result<(), Problem> {
+    let given = header
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .as_bytes();
+    let want = state.ops_token.expose().as_bytes();
+    if given.len() == want.len() && bool::from(given.ct_eq(want)) {
+        Ok(())
+    } else {
+        Err(Problem::Unauthorized)
+    }
+}
+
+fn object(bytes: Vec<u8>) -> Result<Map<String, Value>, Problem> {
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Problem::field("body", "must be a JSON object")),
+    }
+}
+
+/// A required, non-empty string of at most 200 characters.
+fn text<'a>(body: &'a Map<String, Value>, field: &str) -> Result<&'a str, Problem> {
+    match body.get(field).and_then(Value::as_str).map(str::trim) {
+        Some(v) if !v.is_empty() && v.chars().count() <= 200 => Ok(v),
+        Some(v) if !v.is_empty() => Err(Problem::field(field, "at most 200 characters")),
+        _ => Err(Problem::field(field, "required")),
+    }
+}
+
+async fn application(state: &State, platform: &str, external_id: &str) -> Result<Value, Problem> {
+    let token = state.store.pay_token_of(platform, external_id).await?;
+    let portal_url = token
+        .as_deref()
+        .map(|t| format!("{}/pay/{t}", state.portal_base_url.trim_end_matches('/')));
+    let key = Find::External {
+        platform_id: platform,
+        external_no: external_id,
+    };
+    let Some(app) = state.store.application(key).await? else {
+        // Accepted, not yet decided: the journal knows it.
+        return match token {
+            Some(_) => Ok(json!({
+                "platform": platform, "external_id": external_id, "status": "received",
+                "status_text": status_text(baohan_domain::application::Status::Received),
+                "portal_url": portal_url, "timeline": [], "payments": [], "callbacks": [],
+            })),
+            None => Err(Problem::NotFound("application")),
+        };
+    };
+    let timeline: Vec<Value> = state
+        .store
+        .timeline(app.id)
+        .await?
+        .iter()
+        .map(|h| {
+            json!({"at": h.at.with_timezone(&baohan_protocol::time::shanghai()).to_rfc3339(),
+                   "from": h.from, "to": h.to, "event": h.event, "actor": h.actor, "note": h.note})
+        })
+        .collect();
+    let payments: Vec<Value> = state
+        .store
+        .payments_of(app.id)
+        .await?
+        .iter()
+        .map(|p| {
+            json!({"id": p.id, "channel": p.channel, "status": p.status, "amount_fen": p.amount_fen,
+                   "gateway_ref": p.gateway_ref, "confirmed_by": p.confirmed_by,
+                   "paid_at": p.paid_at.map(|t| t.to_rfc3339()), "created_at": p.created_at.to_rfc3339()})
+        })
+        .collect();
+    let callbacks: Vec<Value> = state
+        .store
+        .callbacks_for(platform, external_id)
+        .await?
+        .into_iter()
+        .map(|(interface, payload)| json!({"interface": interface, "payload": payload}))
+        .collect();
+    // The bidder's view, with what is still missing, when the token is known.
+    let bidder = match token.as_deref() {
+        Some(t) => match state.store.portal_lookup(t).await? {
+            Lookup::Found(v) => Some(view_json(&v)),
+            _ => None,
+        },
+        None => None,
+    };
+    Ok(json!({
+        "id": app.id,
+        "platform": app.platform_id,
+        "protocol": app.protocol,
+        "external_id": app.external_no,
+        "status": app.status.as_str(),
+        "status_text": status_text(app.status),
+        "applicant_name": app.applicant_name,
+        "guarantee_amount_fen": app.guarantee_amount_fen,
+        "premium_fen": app.premium_fen,
+        "details": app.details,
+        "portal_url": portal_url,
+        "missing": bidder.as_ref().map(|b| b["missing"].clone()),
+        "timeline": timeline,
+        "payments": payments,
+        "callbacks": callbacks,
+    }))
+}
