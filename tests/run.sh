@@ -26,6 +26,14 @@ step "RabbitMQ and PostgreSQL (deploy/local/servers.sh up)"
 # apt on a fresh machine and reuses them when they are already running.
 deploy/local/servers.sh up
 
+step "headless Chromium (the portal's browser test)"
+# Debian's chromium, and a CJK font so the page renders as bidders see it.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || true
+  apt-get install -y -qq --no-install-recommends chromium fonts-wqy-zenhei >/dev/null
+fi
+
 step "cargo test"
 cargo test --workspace --locked
 

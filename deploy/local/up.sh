@@ -20,6 +20,7 @@ mkdir -p "$RUN" "$LOGS"
 SERVICES=(
   "ingress ingress"
   "underwriting workers"
+  "portal portal"
 )
 
 deploy/local/servers.sh up
@@ -71,6 +72,9 @@ baohan is up (config: $BAOHAN_CONFIG)
   ingress     http://$(listen_of ingress)   POST /fujian/{interface}, POST /ely
               /healthz /readyz /metrics
   underwriting http://$(listen_of workers)  /healthz /readyz /metrics
+  portal      http://$(listen_of portal)   GET /pay/{token} (the Payurl), /api/applications/{token}
+  ops API     http://$(listen_of ops)   Authorization: Bearer \$(ops.token); /ops/applications, /ops/referrals
+  SMS         $ROOT/.local/sms.jsonl (the payment links ELY bidders get)
   postgres    postgres://baohan@127.0.0.1:55432/baohan
   rabbitmq    amqp://baohan@127.0.0.1:5672   management http://127.0.0.1:15672
   baohanctl   $BIN/baohanctl

@@ -3,10 +3,12 @@
 //! test in its own database and broker namespace.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod consumer;
 mod harness;
 mod ingress;
 mod portal;
+mod replay;
 mod restart;
 mod store;
 mod underwriting;

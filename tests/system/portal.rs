@@ -23,6 +23,8 @@ pub struct Stack {
     pub app: TestApp,
     pub portal: SocketAddr,
     pub ops: SocketAddr,
+    /// Underwriting's /healthz, /readyz, /metrics.
+    pub underwriting: SocketAddr,
     services: Vec<(CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
@@ -72,6 +74,7 @@ impl Stack {
         let mut settings = app.settings();
         adjust(&mut settings);
         let uw = underwriting::Application::build(settings).await.unwrap();
+        let underwriting = uw.local_addr();
         let stop = CancellationToken::new();
         services.push((stop.clone(), tokio::spawn(uw.run_until_stopped(stop))));
         let mut settings = app.settings();
@@ -84,6 +87,7 @@ impl Stack {
             app,
             portal: portal_addr,
             ops: ops_addr,
+            underwriting,
             services,
         }
     }

@@ -7,6 +7,7 @@
 //! - [`publish`]: a publisher that waits for the broker's confirm.
 //! - [`consume`]: the harness every worker runs: prefetch, batched acks,
 //!   retries through the delay queues, graceful shutdown, reconnection.
+//! - [`replay`]: the journal, republished into one queue after an incident.
 //! - [`ack`]: the window that makes batched (`multiple`) acks safe.
 
 pub mod ack;
@@ -14,6 +15,7 @@ pub mod connect;
 pub mod consume;
 pub mod message;
 pub mod publish;
+pub mod replay;
 pub mod topology;
 
 pub use consume::{Handler, Incoming, Outcome};

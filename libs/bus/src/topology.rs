@@ -153,7 +153,7 @@ impl Topology {
         format!("{}.dead", self.prefix)
     }
 
-    fn redeliver_exchange(&self) -> String {
+    pub(crate) fn redeliver_exchange(&self) -> String {
         format!("{}.redeliver", self.prefix)
     }
 

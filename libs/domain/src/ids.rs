@@ -19,6 +19,20 @@ pub enum IdError {
     BirthDate,
 }
 
+impl IdError {
+    /// The same, in Chinese: what bidders and platforms read.
+    pub fn zh(&self) -> String {
+        match self {
+            IdError::Length(n) => format!("应为 18 位，实为 {n} 位"),
+            IdError::Character { position, found } => {
+                format!("第 {position} 位字符 {found:?} 不正确")
+            }
+            IdError::Checksum => "校验位不正确".into(),
+            IdError::BirthDate => "出生日期无效".into(),
+        }
+    }
+}
+
 /// 统一社会信用代码 (GB 32100-2015): 18 characters from a 31-letter
 /// alphabet without I, O, S, V and Z, the last a check character.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

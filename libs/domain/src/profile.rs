@@ -81,7 +81,7 @@ impl Profile {
         let legal_id = take("bidderpersoncard", &|v| {
             ResidentId::parse(v)
                 .map(|_| ())
-                .map_err(|e| format!("身份证号码无效: {e}"))
+                .map_err(|e| format!("身份证号码无效: {}", e.zh()))
         });
         let legal_tel = take("bidderpersontel", &phone);
         let payer_name = take("payername", &|v| {

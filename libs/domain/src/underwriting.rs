@@ -68,11 +68,11 @@ impl Rules {
         let (field, code) = &p.credit_code;
         let code = match CreditCode::parse(code) {
             Ok(c) => c,
-            Err(e) => return reject(field, format!("统一社会信用代码无效: {e}")),
+            Err(e) => return reject(field, format!("统一社会信用代码无效: {}", e.zh())),
         };
         for (field, id) in &p.resident_ids {
             if let Err(e) = ResidentId::parse(id) {
-                return reject(field, format!("身份证号码无效: {e}"));
+                return reject(field, format!("身份证号码无效: {}", e.zh()));
             }
         }
         let (field, amount) = p.amount_fen;

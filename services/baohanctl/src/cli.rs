@@ -28,6 +28,36 @@ pub enum Command {
     /// Says which known sign and cipher variants a captured request matches.
     #[command(subcommand)]
     Diagnose(DiagnoseCommand),
+    /// Republishes journal messages into one work queue (after an
+    /// incident); consumers skip what they applied before.
+    Replay(ReplayArgs),
+}
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// The queue to replay into.
+    #[arg(long, value_enum)]
+    pub queue: QueueName,
+    /// Start at this moment (RFC 3339, e.g. 2026-11-30T09:00:00+08:00);
+    /// without it, the oldest message the journal keeps.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Count what would be replayed, publish nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The TOML settings (broker and prefix); else BAOHAN_CONFIG, else
+    /// config/local.toml.
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum QueueName {
+    Underwriting,
+    Issuance,
+    Claims,
+    Refunds,
+    Notifier,
 }
 
 #[derive(Subcommand)]

@@ -8,6 +8,7 @@ mod ely;
 mod fujian;
 mod gm;
 mod io;
+mod replay;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         cli::Command::Fujian(cmd) => fujian::run(cmd),
         cli::Command::Ely(cmd) => ely::run(cmd),
         cli::Command::Diagnose(cmd) => diagnose::run(cmd),
+        cli::Command::Replay(args) => replay::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

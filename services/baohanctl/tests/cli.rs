@@ -54,3 +54,23 @@ fn a_bad_key_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!out.stderr.is_empty());
 }
+
+#[test]
+fn replay_refuses_a_moment_it_cannot_read() {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/local.toml");
+    let out = run(
+        &[
+            "replay",
+            "--queue",
+            "underwriting",
+            "--since",
+            "yesterday",
+            "--config",
+            config,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--since \"yesterday\""), "{err}");
+}

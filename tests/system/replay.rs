@@ -1,0 +1,182 @@
+//! Redelivery and replay: every command delivered again, through the real
+//! queue, after its effects are in; and the journal replayed into a queue
+//! whose consumer is not built yet (a dry run counts what would go).
+//! Nothing in the store may change.
+
+use crate::harness;
+use crate::portal::{self, Apply, Platform, Stack};
+use baohan_bus::WorkQueue;
+use baohan_bus::replay::{From, replay};
+use baohan_protocol::fujian::Interface;
+use baohan_tests::client::Connection;
+use baohan_tests::platform::plain;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Everything the lifecycle writes, as one comparable value.
+async fn snapshot(s: &Stack) -> Value {
+    let client = s.app.store.client().await.unwrap();
+    let mut out = serde_json::Map::new();
+    for (name, sql) in [
+        (
+            "applications",
+            "select external_no || ':' || status from applications order by 1",
+        ),
+        (
+            "callbacks",
+            "select interface || ':' || subject || ':' || seq || ':' || payload::text from callbacks order by subject, seq",
+        ),
+        (
+            "history",
+            "select a.external_no || ':' || h.seq || ':' || h.event from application_history h join applications a on a.id = h.application_id order by 1",
+        ),
+        (
+            "personal",
+            "select owner_id::text || ':' || field from personal_data order by 1",
+        ),
+        (
+            "payments",
+            "select application_id::text || ':' || status from payments order by 1",
+        ),
+        (
+            "notifications",
+            "select application_id::text || ':' || recipient_field from notifications order by 1",
+        ),
+        (
+            "outbox",
+            "select routing_key from outbox order by created_at, routing_key",
+        ),
+    ] {
+        let rows: Vec<String> = client
+            .query(sql, &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        out.insert(name.into(), json!(rows));
+    }
+    Value::Object(out)
+}
+
+/// Underwriting's handled-command counter, by outcome.
+async fn handled(s: &Stack, outcome: &str) -> u64 {
+    let mut c = Connection::open(s.underwriting).await.unwrap();
+    let text = String::from_utf8(c.get("/metrics").await.unwrap().body.to_vec()).unwrap();
+    let prefix = format!("baohan_underwriting_commands_total{{outcome=\"{outcome}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|n| n.trim().parse().unwrap())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn delivering_every_command_again_or_replaying_the_journal_changes_nothing() {
+    let _broker = harness::shared().await;
+    let s = Stack::start().await;
+    // ELY: approved and paid. Fujian: one approved then given up, one
+    // rejected.
+    s.apply(
+        Platform::Ely,
+        Apply {
+            no: "ELY-RPL-1",
+            amount: "119800.00",
+            section: "S-RPL-1",
+            bad: false,
+        },
+    )
+    .await;
+    s.apply(
+        Platform::Fujian,
+        Apply {
+            no: "FJ-RPL-1",
+            amount: "200000.00",
+            section: "S-RPL-2",
+            bad: false,
+        },
+    )
+    .await;
+    s.apply(
+        Platform::Fujian,
+        Apply {
+            no: "FJ-RPL-2",
+            amount: "200000.00",
+            section: "S-RPL-3",
+            bad: true,
+        },
+    )
+    .await;
+    s.wait_for(Platform::Ely, "ELY-RPL-1", "approved").await;
+    s.wait_for(Platform::Fujian, "FJ-RPL-1", "approved").await;
+    s.wait_for(Platform::Fujian, "FJ-RPL-2", "rejected").await;
+    let token = s.token(Platform::Ely, "ELY-RPL-1").await;
+    let mut bidder = s.bidder().await;
+    portal::complete(&mut bidder, &token, Platform::Ely).await;
+    assert_eq!(
+        portal::pay(&mut bidder, &token, "sandbox").await.status,
+        201
+    );
+    let mut giveup = plain("fujian", "giveupnotice");
+    giveup.insert("applyno".into(), json!("FJ-RPL-1"));
+    let r = s
+        .app
+        .conn()
+        .await
+        .post(
+            "/fujian/giveupnotice",
+            s.app.fujian.body(Interface::Giveupnotice, &giveup),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(1));
+    s.wait_for(Platform::Fujian, "FJ-RPL-1", "withdrawn").await;
+    s.wait_for(Platform::Ely, "ELY-RPL-1", "paid").await;
+    // Let the SMS go, so the snapshot does not race the sender.
+    portal::first_sms(&s).await;
+
+    let before = snapshot(&s).await;
+    let done_before = handled(&s, "done").await;
+    assert_eq!(done_before, 4);
+
+    // Every command into underwriting, again, with its original id.
+    let report = replay(
+        &s.app.amqp,
+        &s.app.topology,
+        WorkQueue::Underwriting,
+        From::First,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.matched, 4, "{report:?}");
+    assert_eq!(report.republished, 4);
+    assert!(
+        report.read > report.matched,
+        "events are in the journal too: {report:?}"
+    );
+    for _ in 0..200 {
+        if handled(&s, "done").await >= done_before + 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(handled(&s, "done").await, done_before + 4);
+    assert_eq!(handled(&s, "retry").await, 0);
+    assert_eq!(handled(&s, "reject").await, 0);
+    assert_eq!(snapshot(&s).await, before);
+
+    // The events the notifier will consume: 01, 05 and baohannotice 0.
+    let report = replay(
+        &s.app.amqp,
+        &s.app.topology,
+        WorkQueue::Notifier,
+        From::First,
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.matched, 3, "{report:?}");
+    assert_eq!(report.republished, 0);
+    assert_eq!(snapshot(&s).await, before);
+    s.stop().await;
+}
