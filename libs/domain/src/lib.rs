@@ -8,10 +8,12 @@
 //! - [`profile`]: what the bidder completes on the portal, checked whole.
 //! - [`application`]: the application's states, the events that move it,
 //!   and which transitions are allowed.
+//! - [`guarantee`]: the guarantee after issue, claims and refunds.
 //! - [`underwriting`]: the rules, from a proposal to approve, reject (naming
 //!   the field) or refer.
 
 pub mod application;
+pub mod guarantee;
 pub mod ids;
 pub mod premium;
 pub mod profile;

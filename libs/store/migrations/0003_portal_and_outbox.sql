@@ -63,3 +63,8 @@ create table notifications (
     sent_at          timestamptz
 );
 create index notifications_pending on notifications (created_at) where status = 'pending';
+
+-- The guarantee's states, as baohan_domain::guarantee names them.
+alter table guarantees drop constraint guarantees_status_check;
+alter table guarantees add constraint guarantees_status_check check (status in
+    ('issued', 'surrendered', 'invalidated', 'claimed', 'expired'));
