@@ -527,17 +527,39 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(ready.json(), json!({"broker": "ok", "database": "ok"}));
     let r = c
         .post(
-            "/fujian/giveupnotice",
+            "/fujian/baohanapply",
             app.fujian
-                .body(Interface::Giveupnotice, &plain("fujian", "giveupnotice")),
+                .body(Interface::Baohanapply, &plain("fujian", "baohanapply")),
         )
         .await
         .unwrap();
     assert_eq!(r.json()["code"], json!(1));
     assert!(r.headers.contains_key("traceparent"));
+    // A give-up for an application nobody applied for: refused at once.
+    let r = c
+        .post(
+            "/fujian/giveupnotice",
+            app.fujian.body(Interface::Giveupnotice, &{
+                let mut g = plain("fujian", "giveupnotice");
+                g.insert("applyno".into(), json!("FJ-NOBODY"));
+                g
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(0));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("applyno FJ-NOBODY")
+    );
     let metrics = String::from_utf8(c.get("/metrics").await.unwrap().body.to_vec()).unwrap();
     assert!(metrics.contains(
-        r#"baohan_ingress_requests_total{interface="giveupnotice",outcome="accepted",platform="fujian-demo"} 1"#
+        r#"baohan_ingress_requests_total{interface="baohanapply",outcome="accepted",platform="fujian-demo"} 1"#
+    ), "{metrics}");
+    assert!(metrics.contains(
+        r#"baohan_ingress_requests_total{interface="giveupnotice",outcome="not_found",platform="fujian-demo"} 1"#
     ), "{metrics}");
     let missing = c.get("/nowhere").await.unwrap();
     assert_eq!(missing.status, 404);
@@ -556,13 +578,13 @@ async fn the_callers_trace_continues_in_the_answer_and_on_the_queue() {
     let r = c
         .send_with(
             "POST",
-            "/fujian/giveupnotice",
+            "/fujian/baohanapply",
             &[
                 ("content-type", "application/json"),
                 ("traceparent", incoming),
             ],
             app.fujian
-                .body(Interface::Giveupnotice, &plain("fujian", "giveupnotice")),
+                .body(Interface::Baohanapply, &plain("fujian", "baohanapply")),
         )
         .await
         .unwrap();

@@ -156,6 +156,27 @@ async fn a_fujian_application_is_priced_and_a_rejection_owes_baohannotice_0() {
     assert_eq!(owed[0].1["applyno"], json!("FJ-LATE-1"));
     assert_eq!(owed[0].1["applystatus"], json!("0"));
 
+    // A give-up of the rejected application: refused at once, with the
+    // reason, and nothing recorded.
+    let mut late_giveup = plain("fujian", "giveupnotice");
+    late_giveup.insert("applyno".into(), json!("FJ-LATE-1"));
+    let r = c
+        .post(
+            "/fujian/giveupnotice",
+            app.fujian.body(Interface::Giveupnotice, &late_giveup),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.json()["code"], json!(0));
+    assert_eq!(
+        r.json()["message"],
+        json!("applyno FJ-LATE-1: 申请状态为审核未通过，不能撤回")
+    );
+    assert_eq!(
+        status_of(&app, "fujian-demo", "FJ-LATE-1").await.unwrap().0,
+        "rejected"
+    );
+
     // The bidder gives up: the approved application is withdrawn.
     let mut giveup = plain("fujian", "giveupnotice");
     giveup.insert("applyno".into(), json!(applyno));

@@ -61,7 +61,48 @@ pub struct IllegalTransition {
     pub event: Event,
 }
 
+impl IllegalTransition {
+    /// For the platform's answer, e.g. `申请状态为已出函，不能撤回`.
+    pub fn zh(&self) -> String {
+        format!("申请状态为{}，不能{}", self.from.zh(), self.event.zh())
+    }
+}
+
+impl Event {
+    fn zh(self) -> &'static str {
+        match self {
+            Event::Approve => "审核通过",
+            Event::Refer => "转人工审核",
+            Event::Reject => "拒绝",
+            Event::Pay => "缴费",
+            Event::Issue => "出函",
+            Event::FailIssue => "标记出函失败",
+            Event::Withdraw => "撤回",
+            Event::Surrender => "退保",
+            Event::Invalidate => "失效",
+            Event::PayClaim => "赔付",
+        }
+    }
+}
+
 impl Status {
+    /// The status in Chinese, as bidders and platforms read it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Status::Received => "审核中",
+            Status::Referred => "人工审核中",
+            Status::Approved => "审核通过",
+            Status::Rejected => "审核未通过",
+            Status::Paid => "已缴费",
+            Status::Issued => "已出函",
+            Status::IssueFailed => "出函失败",
+            Status::Withdrawn => "已撤回",
+            Status::Surrendered => "已退保",
+            Status::Invalidated => "已失效",
+            Status::Claimed => "已理赔",
+        }
+    }
+
     pub const ALL: [Status; 11] = [
         Status::Received,
         Status::Referred,
@@ -238,6 +279,7 @@ mod tests {
             .unwrap();
         assert!(surrendered.apply(E::PayClaim).is_err());
         assert!(S::Approved.apply(E::Issue).is_err());
+        assert_eq!(twice.zh(), "申请状态为已缴费，不能缴费");
     }
 
     #[test]

@@ -48,6 +48,10 @@ alter table payments add column confirmed_by text;
 create unique index payments_one_live on payments (application_id)
     where status in ('pending', 'paid');
 
+-- The portal finds an application not yet decided by its Payurl token.
+create index inbound_requests_pay_token on inbound_requests (pay_token)
+    where pay_token is not null;
+
 -- Messages to the bidder (the ELY payment link by SMS). The number is not
 -- copied here: `recipient_field` names the personal_data row it is in.
 create table notifications (

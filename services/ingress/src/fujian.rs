@@ -56,11 +56,14 @@ pub async fn handle(
                 reply.to_map(),
             )
         }
-        FujianRequest::Giveupnotice(g) => (
-            Some(("applyno", g.applyno.clone())),
-            None,
-            Reply::success().to_map(),
-        ),
+        FujianRequest::Giveupnotice(g) => {
+            crate::queries::may_withdraw(state, platform_id, &g.applyno).await?;
+            (
+                Some(("applyno", g.applyno.clone())),
+                None,
+                Reply::success().to_map(),
+            )
+        }
         // A second quit or claim for the same guarantee is a new request
         // (after a refusal, say): the content is the identity.
         FujianRequest::Quitapply(_) | FujianRequest::Claimsnotice(_) => {

@@ -10,9 +10,39 @@
 
 use crate::State;
 use crate::refusal::Refusal;
+use baohan_domain::application::{Event, Status};
 use baohan_protocol::ely::messages::{Ely103, Ely104};
 use baohan_protocol::fujian::messages::GetBaohanInfo;
 use baohan_protocol::wire::Map;
+use baohan_store::applications::Find;
+
+/// giveupnotice is answered at once, so whether the application may still
+/// be withdrawn is checked here: an unknown applyno, or one already issued
+/// or rejected, is refused (code 0 with the reason) and nothing recorded.
+/// The worker applies the same state machine again; this check only lets
+/// the platform hear the answer now. An application already withdrawn
+/// passes, so that an identical retry gets its first answer.
+pub async fn may_withdraw(state: &State, platform_id: &str, applyno: &str) -> Result<(), Refusal> {
+    let key = Find::External {
+        platform_id,
+        external_no: applyno,
+    };
+    match state.store.application(key).await? {
+        Some(app) if app.status == Status::Withdrawn => Ok(()),
+        Some(app) => app
+            .status
+            .apply(Event::Withdraw)
+            .map(drop)
+            .map_err(|e| Refusal::IllegalState(format!("applyno {applyno}: {}", e.zh()))),
+        // Accepted, maybe not decided yet: the journal knows it.
+        None => match state.store.pay_token_of(platform_id, applyno).await? {
+            Some(_) => Ok(()),
+            None => Err(Refusal::NotFound(format!(
+                "applyno {applyno}: no such application"
+            ))),
+        },
+    }
+}
 
 pub async fn getbaohaninfo(
     state: &State,

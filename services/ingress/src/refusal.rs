@@ -32,6 +32,10 @@ pub enum Refusal {
     /// A query for something we do not have (yet).
     #[error("{0}")]
     NotFound(String),
+    /// The state machine does not allow what the call asks (a give-up
+    /// after issue, say); nothing was recorded.
+    #[error("{0}")]
+    IllegalState(String),
     /// The broker or the database is down: the platform should retry.
     #[error("service temporarily unavailable, retry later")]
     Unavailable,
@@ -56,7 +60,9 @@ impl Refusal {
             | Refusal::NotServed(_)
             | Refusal::Conflict { .. }
             | Refusal::MsgcodeReused => ResponseCode::InvalidParams,
-            Refusal::NotFound(_) => ResponseCode::GuaranteeNotFound,
+            // ELY has no code for "exists, but not in a state that allows
+            // this"; 203 (no such guarantee/application) is the nearest.
+            Refusal::NotFound(_) | Refusal::IllegalState(_) => ResponseCode::GuaranteeNotFound,
             // Both say "retry": a retry of the same request is safe.
             Refusal::Unavailable | Refusal::Timeout => ResponseCode::ServicePaused,
             Refusal::Internal => ResponseCode::ServerError,
@@ -87,6 +93,7 @@ impl Refusal {
             Refusal::Conflict { .. } => "conflict",
             Refusal::MsgcodeReused => "msgcode_reused",
             Refusal::NotFound(_) => "not_found",
+            Refusal::IllegalState(_) => "illegal_state",
             Refusal::Unavailable => "unavailable",
             Refusal::Timeout => "timeout",
             Refusal::Internal => "internal",
@@ -152,6 +159,7 @@ mod tests {
             ),
             (Refusal::MsgcodeReused, "103"),
             (Refusal::NotFound("x".into()), "203"),
+            (Refusal::IllegalState("x".into()), "203"),
             (Refusal::Unavailable, "301"),
             (Refusal::Timeout, "301"),
             (Refusal::Internal, "302"),

@@ -323,7 +323,7 @@ pub async fn pay(state: &State, token: &str, provider: &str) -> Result<Paid, Pro
             });
         }
     };
-    let (_, paid) = state
+    let completed = state
         .store
         .complete_payment(
             payment.id,
@@ -332,8 +332,21 @@ pub async fn pay(state: &State, token: &str, provider: &str) -> Result<Paid, Pro
             "bidder",
             |app, p| owed_for_payment(state, app, p),
         )
-        .await??;
-    Ok(Paid::Now(paid))
+        .await;
+    match completed {
+        Ok(Ok((_, paid))) => Ok(Paid::Now(paid)),
+        // Charged, but not recorded as paid (withdrawn meanwhile, or the
+        // database went away): the payment stays pending with the
+        // gateway's reference for ops to settle or refund.
+        Ok(Err(refused)) => {
+            tracing::error!(payment = %payment.id, gateway_ref = %receipt.gateway_ref, ?refused, "charged but not completed: needs ops");
+            Err(refused.into())
+        }
+        Err(e) => {
+            tracing::error!(payment = %payment.id, gateway_ref = %receipt.gateway_ref, error = %e, "charged but not completed: needs ops");
+            Err(e.into())
+        }
+    }
 }
 
 /// ELY102 `05`: both channels are bank transfers from the basic account

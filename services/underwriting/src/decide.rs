@@ -288,3 +288,77 @@ fn decision_text(d: &Decision) -> Value {
         Decision::Refer { reason } => json!({"outcome": "refer", "reason": reason}),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baohan_protocol::ely::{ElyRequest, Transcode};
+    use std::path::Path;
+
+    fn repo(path: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path)
+    }
+
+    fn fixture() -> Ely101 {
+        let text =
+            std::fs::read_to_string(repo("tests/fixtures/plain/ely/ELY101.request.json")).unwrap();
+        let map = serde_json::from_str(&text).unwrap();
+        match Transcode::Ely101.parse_request(&map).unwrap() {
+            ElyRequest::Ely101(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn decide_with(earlier: Option<(String, Status)>) -> Decided {
+        let settings =
+            baohan_config::Settings::load_with_env(&repo("config/local.toml"), []).unwrap();
+        let cx = Context {
+            underwriting: &settings.underwriting,
+            institution: "某担保",
+            portal_base_url: "https://portal.example/",
+            earlier,
+            now: baohan_protocol::time::now(),
+        };
+        super::ely101("ely-demo", &fixture(), Some("tok"), &cx)
+    }
+
+    #[test]
+    fn an_extension_of_an_issued_guarantee_is_linked_and_decided_on_its_own() {
+        let d = decide_with(Some(("ZCLY-EARLIER".into(), Status::Issued)));
+        assert_eq!(d.decision, Decision::Approve);
+        assert_eq!(d.application.details["extends"], json!("ZCLY-EARLIER"));
+        assert_eq!(d.application.status, Status::Approved);
+    }
+
+    #[test]
+    fn a_second_application_while_the_first_is_live_is_referred() {
+        let d = decide_with(Some(("ZCLY-EARLIER".into(), Status::Approved)));
+        assert!(
+            matches!(d.decision, Decision::Refer { .. }),
+            "{:?}",
+            d.decision
+        );
+        assert_eq!(d.application.details["extends"], Value::Null);
+        assert!(d.callbacks.is_empty());
+        assert!(d.application.notifications.is_empty());
+    }
+
+    #[test]
+    fn an_approval_owes_elyl02_01_and_the_payment_link_sms() {
+        let d = decide_with(None);
+        assert_eq!(d.callbacks.len(), 1);
+        assert_eq!(d.callbacks[0].payload["applicationStatus"], json!("01"));
+        let sms = &d.application.notifications[0];
+        assert_eq!(sms.recipient_field, "contactsWay");
+        assert!(
+            sms.body.ends_with("https://portal.example/pay/tok"),
+            "{}",
+            sms.body
+        );
+        // 119800.00 yuan at 2‰.
+        assert_eq!(d.application.premium_fen, Some(23_960));
+        assert!(sms.body.contains("保费 239.60 元"));
+    }
+}
