@@ -6,7 +6,7 @@
 use crate::harness;
 use crate::portal::{self, Apply, Platform, Stack};
 use baohan_bus::WorkQueue;
-use baohan_bus::replay::{From, replay};
+use baohan_bus::replay::{Selection, replay};
 use baohan_protocol::fujian::Interface;
 use baohan_tests::client::Connection;
 use baohan_tests::platform::plain;
@@ -139,15 +139,13 @@ async fn delivering_every_command_again_or_replaying_the_journal_changes_nothing
     assert_eq!(done_before, 4);
 
     // Every command into underwriting, again, with its original id.
-    let report = replay(
-        &s.app.amqp,
-        &s.app.topology,
-        WorkQueue::Underwriting,
-        From::First,
-        false,
-    )
-    .await
-    .unwrap();
+    let into_underwriting = Selection {
+        queue: Some(WorkQueue::Underwriting),
+        ..Selection::default()
+    };
+    let report = replay(&s.app.amqp, &s.app.topology, &into_underwriting)
+        .await
+        .unwrap();
     assert_eq!(report.matched, 4, "{report:?}");
     assert_eq!(report.republished, 4);
     assert!(
@@ -166,17 +164,34 @@ async fn delivering_every_command_again_or_replaying_the_journal_changes_nothing
     assert_eq!(snapshot(&s).await, before);
 
     // The events the notifier will consume: 01, 05 and baohannotice 0.
-    let report = replay(
-        &s.app.amqp,
-        &s.app.topology,
-        WorkQueue::Notifier,
-        From::First,
-        true,
-    )
-    .await
-    .unwrap();
+    let callbacks = Selection {
+        kind: Some("callback.#".into()),
+        dry_run: true,
+        ..Selection::default()
+    };
+    let report = replay(&s.app.amqp, &s.app.topology, &callbacks)
+        .await
+        .unwrap();
     assert_eq!(report.matched, 3, "{report:?}");
     assert_eq!(report.republished, 0);
+    assert_eq!(
+        report
+            .by_queue
+            .get(&s.app.topology.queue(WorkQueue::Notifier)),
+        Some(&3)
+    );
+    // One platform's commands, into every queue they were routed to.
+    let fujian = Selection {
+        platform: Some("fujian-demo".into()),
+        kind: Some("fujian.#".into()),
+        dry_run: true,
+        ..Selection::default()
+    };
+    let report = replay(&s.app.amqp, &s.app.topology, &fujian).await.unwrap();
+    assert_eq!(
+        report.matched, 3,
+        "two baohanapply and a giveupnotice: {report:?}"
+    );
     assert_eq!(snapshot(&s).await, before);
     s.stop().await;
 }

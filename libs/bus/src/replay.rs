@@ -1,11 +1,11 @@
-//! Replaying the journal into one work queue, after an incident.
+//! Replaying the journal into the work queues, after an incident.
 //!
 //! The `{p}.journal` stream holds every command and event published. To
 //! recover a queue (its messages purged, a consumer's effects rolled back
 //! from a backup), an operator replays the journal from a moment: each
-//! message that the queue's bindings would have routed to it is published
-//! again, with its original message id, to that queue alone (through the
-//! `{p}.redeliver` exchange). Consumers skip what they applied before, so
+//! selected message is published again, with its original message id, to
+//! the queues its bindings route it to (or to one chosen queue), and to
+//! those alone, through the `{p}.redeliver` exchange. Consumers skip what they applied before, so
 //! a replay that covers too much is harmless; one that covers too little
 //! is the only mistake possible, so the default is everything.
 //!
@@ -25,36 +25,56 @@ use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Where in the journal to start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum From {
     /// The oldest message the journal still keeps.
+    #[default]
     First,
     /// Messages stored at or after this time (the stream's own clock).
     Time(SystemTime),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What to replay, and where to.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only into this queue. `None`: into every queue the bindings route
+    /// each message to, as when it was first published.
+    pub queue: Option<WorkQueue>,
+    pub from: From,
+    /// Messages stored up to this moment; `None`: up to when the replay
+    /// started.
+    pub until: Option<SystemTime>,
+    /// Routing keys matching this topic pattern: `callback.#`,
+    /// `ely.ely101`, `application.*`.
+    pub kind: Option<String>,
+    /// Messages of this platform (`platform_id` in the body).
+    pub platform: Option<String>,
+    /// Count, publish nothing.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Report {
     /// Journal messages read.
     pub read: u64,
-    /// Of those, routed to the queue.
+    /// Of those, selected (kind, platform, and routed to a chosen queue).
     pub matched: u64,
-    /// Published again (0 in a dry run).
+    /// Deliveries published again, one per target queue (0 in a dry run).
     pub republished: u64,
+    /// Selected messages by target queue.
+    pub by_queue: std::collections::BTreeMap<String, u64>,
 }
 
 /// With no message for this long, the journal has been read to its end.
 const IDLE: Duration = Duration::from_secs(2);
 
-/// Replays the journal into `queue`. `dry_run` counts without publishing.
+/// Replays the selected journal messages into their queues.
 pub async fn replay(
     uri: &str,
     topology: &Topology,
-    queue: WorkQueue,
-    from: From,
-    dry_run: bool,
+    selection: &Selection,
 ) -> Result<Report, BusError> {
-    let started = SystemTime::now();
+    let until = secs(selection.until.unwrap_or_else(SystemTime::now));
     let conn = connect::open(uri, "baohan-replay").await?;
     let read = conn.create_channel().await?;
     let write = conn.create_channel().await?;
@@ -67,7 +87,7 @@ pub async fn replay(
     let mut args = FieldTable::default();
     args.insert(
         "x-stream-offset".into(),
-        match from {
+        match selection.from {
             From::First => AMQPValue::LongString(LongString::from("first")),
             From::Time(t) => AMQPValue::Timestamp(secs(t)),
         },
@@ -89,41 +109,65 @@ pub async fn replay(
             Ok(Some(d)) => d?,
         };
         delivery.ack(BasicAckOptions::default()).await?;
-        let stored = delivery.properties.timestamp().unwrap_or(0);
-        if stored > secs(started) {
+        if delivery.properties.timestamp().unwrap_or(0) > until {
             break;
         }
         report.read += 1;
-        let exchange = exchanges
+        let key = delivery.routing_key.as_str();
+        let Some(exchange) = exchanges
             .iter()
             .find(|(name, _)| name.as_str() == delivery.exchange.as_str())
-            .map(|(_, e)| *e);
-        let routed = exchange.is_some_and(|ex| routes_to(queue, ex, delivery.routing_key.as_str()));
-        if !routed {
+            .map(|(_, e)| *e)
+        else {
+            continue;
+        };
+        if selection
+            .kind
+            .as_deref()
+            .is_some_and(|k| !topic_matches(k, key))
+        {
+            continue;
+        }
+        if let Some(platform) = &selection.platform {
+            let body: serde_json::Value =
+                serde_json::from_slice(&delivery.data).unwrap_or_default();
+            if body["body"]["platform_id"].as_str() != Some(platform.as_str()) {
+                continue;
+            }
+        }
+        let targets: Vec<WorkQueue> = WorkQueue::ALL
+            .into_iter()
+            .filter(|q| selection.queue.is_none_or(|only| only == *q))
+            .filter(|q| routes_to(*q, exchange, key))
+            .collect();
+        if targets.is_empty() {
             continue;
         }
         report.matched += 1;
-        if dry_run {
-            continue;
-        }
-        let confirm = write
-            .basic_publish(
-                ShortString::from(topology.redeliver_exchange()),
-                ShortString::from(topology.queue(queue)),
-                BasicPublishOptions {
-                    mandatory: true,
-                    ..Default::default()
-                },
-                &delivery.data,
-                delivery.properties.clone(),
-            )
-            .await?;
-        match confirm.await? {
-            Confirmation::Ack(None) => report.republished += 1,
-            Confirmation::Ack(Some(_)) => {
-                return Err(BusError::Unroutable(topology.queue(queue)));
+        for queue in targets {
+            *report.by_queue.entry(topology.queue(queue)).or_default() += 1;
+            if selection.dry_run {
+                continue;
             }
-            _ => return Err(BusError::Nacked),
+            let confirm = write
+                .basic_publish(
+                    ShortString::from(topology.redeliver_exchange()),
+                    ShortString::from(topology.queue(queue)),
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..Default::default()
+                    },
+                    &delivery.data,
+                    delivery.properties.clone(),
+                )
+                .await?;
+            match confirm.await? {
+                Confirmation::Ack(None) => report.republished += 1,
+                Confirmation::Ack(Some(_)) => {
+                    return Err(BusError::Unroutable(topology.queue(queue)));
+                }
+                _ => return Err(BusError::Nacked),
+            }
         }
     }
     let _ = conn.close(200, "replayed".into()).await;

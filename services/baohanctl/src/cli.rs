@@ -35,13 +35,24 @@ pub enum Command {
 
 #[derive(Args)]
 pub struct ReplayArgs {
-    /// The queue to replay into.
-    #[arg(long, value_enum)]
-    pub queue: QueueName,
     /// Start at this moment (RFC 3339, e.g. 2026-11-30T09:00:00+08:00);
     /// without it, the oldest message the journal keeps.
     #[arg(long)]
     pub since: Option<String>,
+    /// Stop after this moment (RFC 3339); without it, when the replay
+    /// started.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only messages whose routing key matches this topic pattern:
+    /// `callback.#`, `ely.ely101`, `application.*`.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this platform's messages.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Only into this queue; without it, every queue the bindings name.
+    #[arg(long, value_enum)]
+    pub queue: Option<QueueName>,
     /// Count what would be replayed, publish nothing.
     #[arg(long)]
     pub dry_run: bool,
