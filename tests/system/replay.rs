@@ -195,3 +195,57 @@ async fn delivering_every_command_again_or_replaying_the_journal_changes_nothing
     assert_eq!(snapshot(&s).await, before);
     s.stop().await;
 }
+
+/// A burst of applications on a small connection pool: each is decided
+/// once, and its events are published right after its commit, not left
+/// for the sweeper (a handler that held two connections at once starved
+/// the pool under load).
+#[tokio::test]
+async fn a_burst_on_a_small_pool_is_decided_and_published_at_once() {
+    let _broker = harness::shared().await;
+    let s = Stack::start_with(|settings| {
+        settings.database.pool_size = 3;
+        settings.broker.prefetch = 32;
+    })
+    .await;
+    let numbers: Vec<String> = (0..40).map(|i| format!("ELY-BURST-{i}")).collect();
+    let sections: Vec<String> = (0..40).map(|i| format!("S-BURST-{i}")).collect();
+    let mut sends = Vec::new();
+    for (no, section) in numbers.iter().zip(&sections) {
+        sends.push(s.apply(
+            Platform::Ely,
+            Apply {
+                no,
+                amount: "119800.00",
+                section,
+                bad: false,
+            },
+        ));
+    }
+    futures_util::future::join_all(sends).await;
+    let client = s.app.store.client().await.unwrap();
+    let count = |sql: &'static str| {
+        let client = &client;
+        async move { client.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    for _ in 0..200 {
+        if count("select count(*) from applications where status = 'approved'").await == 40 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        count("select count(*) from applications where status = 'approved'").await,
+        40
+    );
+    // Well inside the sweeper's 5 s: only the immediate publish can have
+    // marked them.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        count("select count(*) from outbox where published_at is null").await,
+        0
+    );
+    assert_eq!(handled(&s, "retry").await, 0);
+    assert_eq!(handled(&s, "done").await, 40);
+    s.stop().await;
+}

@@ -450,6 +450,9 @@ impl Store {
             notify(&tx, app.id, n).await?;
         }
         tx.commit().await?;
+        // The connection goes back first: publishing takes one of its own,
+        // and holding two per call starves the pool under load.
+        drop(client);
         self.publish_staged(staged).await;
         Ok(Written::New)
     }
@@ -487,6 +490,9 @@ impl Store {
             Err(e) => Transitioned::Refused(e),
         };
         tx.commit().await?;
+        // The connection goes back first: publishing takes one of its own,
+        // and holding two per call starves the pool under load.
+        drop(client);
         self.publish_staged(staged).await;
         Ok(Some(outcome))
     }

@@ -17,10 +17,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-/// The ids a transaction staged, to publish once it has committed.
+/// What a transaction staged, to publish once it has committed.
 #[derive(Debug, Default)]
 #[must_use = "publish what was staged once the transaction commits"]
-pub struct Staged(pub(crate) Vec<Uuid>);
+pub struct Staged(pub(crate) Vec<(Uuid, Event)>);
 
 /// Writes `event` into the outbox inside the caller's transaction.
 pub async fn stage(
@@ -35,13 +35,13 @@ pub async fn stage(
         &[&id, &event.routing_key(), &event.kind(), &body],
     )
     .await?;
-    staged.0.push(id);
+    staged.0.push((id, event.clone()));
     Ok(())
 }
 
 impl Store {
-    /// Publishes what a committed transaction staged. Failures are left to
-    /// the sweeper: the change itself is already durable.
+    /// Publishes what a committed transaction staged, then marks it.
+    /// Failures are left to the sweeper: the change itself is durable.
     pub(crate) async fn publish_staged(&self, staged: Staged) {
         let Some(publisher) = &self.publisher else {
             return;
@@ -49,41 +49,57 @@ impl Store {
         if staged.0.is_empty() {
             return;
         }
-        if let Err(e) = self.publish_rows(publisher, Some(&staged.0), 100).await {
-            tracing::warn!(error = %e, "outbox: left for the sweeper");
+        let parent = baohan_telemetry::otlp::outgoing(&TraceParent::root());
+        let mut done = Vec::with_capacity(staged.0.len());
+        for (id, event) in &staged.0 {
+            let sent = match Outgoing::event(*id, event) {
+                Ok(outgoing) => publisher
+                    .publish(Exchange::Events, &outgoing, &parent)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match sent {
+                Ok(()) => done.push(*id),
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox: left for the sweeper");
+                    break;
+                }
+            }
+        }
+        if done.is_empty() {
+            return;
+        }
+        let marked = match self.client().await {
+            Ok(client) => client
+                .execute(
+                    "update outbox set published_at = now() where id = any($1)",
+                    &[&done],
+                )
+                .await
+                .map_err(StoreError::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = marked {
+            // Published but unmarked: the sweeper sends it again, which
+            // consumers deduplicate.
+            tracing::warn!(error = %e, "outbox: published, not marked");
         }
     }
 
-    /// Publishes unpublished rows: the given ids, or (`None`) any older
-    /// than a few seconds. Returns how many were published.
-    async fn publish_rows(
-        &self,
-        publisher: &Publisher,
-        ids: Option<&[Uuid]>,
-        limit: i64,
-    ) -> Result<usize, StoreError> {
+    /// Publishes unpublished rows older than a few seconds (what the
+    /// immediate publish missed). Returns how many were published.
+    async fn sweep(&self, publisher: &Publisher, limit: i64) -> Result<usize, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let rows = match ids {
-            Some(ids) => {
-                tx.query(
-                    "select id, body from outbox
-                     where id = any($1) and published_at is null
-                     order by created_at for update skip locked",
-                    &[&ids],
-                )
-                .await?
-            }
-            None => {
-                tx.query(
-                    "select id, body from outbox
-                     where published_at is null and created_at < now() - interval '5 seconds'
-                     order by created_at limit $1 for update skip locked",
-                    &[&limit],
-                )
-                .await?
-            }
-        };
+        let rows = tx
+            .query(
+                "select id, body from outbox
+                 where published_at is null and created_at < now() - interval '5 seconds'
+                 order by created_at limit $1 for update skip locked",
+                &[&limit],
+            )
+            .await?;
         let mut done = Vec::new();
         let mut failure = None;
         for row in &rows {
@@ -133,7 +149,7 @@ pub async fn run_relay(store: Store, shutdown: CancellationToken, every: Duratio
             () = tokio::time::sleep(every) => {}
         }
         loop {
-            match store.publish_rows(&publisher, None, 200).await {
+            match store.sweep(&publisher, 200).await {
                 Ok(n) if n > 0 => tracing::info!(published = n, "outbox: swept"),
                 Ok(_) => break,
                 Err(e) => {

@@ -478,6 +478,9 @@ impl Store {
             Err(e) => return Ok(Err(Refused::State(e))),
         }
         tx.commit().await?;
+        // The connection goes back first: publishing takes one of its own,
+        // and holding two per call starves the pool under load.
+        drop(client);
         self.publish_staged(staged).await;
         let app = AppRow {
             status: Status::Paid,
@@ -593,6 +596,9 @@ impl Store {
             applications::notify(&tx, app.id, n).await?;
         }
         tx.commit().await?;
+        // The connection goes back first: publishing takes one of its own,
+        // and holding two per call starves the pool under load.
+        drop(client);
         self.publish_staged(staged).await;
         Ok(Ok(AppRow { status: to, ..app }))
     }
