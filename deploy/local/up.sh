@@ -21,6 +21,7 @@ SERVICES=(
   "ingress ingress"
   "underwriting workers"
   "portal portal"
+  "notifier notifier"
 )
 
 deploy/local/servers.sh up
@@ -74,6 +75,7 @@ baohan is up (config: $BAOHAN_CONFIG)
   underwriting http://$(listen_of workers)  /healthz /readyz /metrics
   portal      http://$(listen_of portal)   GET /pay/{token} (the Payurl), /api/applications/{token}
   ops API     http://$(listen_of ops)   Authorization: Bearer \$(ops.token); /ops/applications, /ops/referrals
+  notifier    http://$(listen_of notifier)   /healthz /readyz /metrics (delivers the callbacks)
   SMS         $ROOT/.local/sms.jsonl (the payment links ELY bidders get)
   postgres    postgres://baohan@127.0.0.1:55432/baohan
   rabbitmq    amqp://baohan@127.0.0.1:5672   management http://127.0.0.1:15672

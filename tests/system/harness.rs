@@ -133,7 +133,13 @@ impl TestApp {
     /// Settings for another service of this test: the same database and
     /// queues, its own port.
     pub fn settings(&self) -> Settings {
-        let mut s = load();
+        self.settings_with_env(Vec::new())
+    }
+
+    /// The same, with `BAOHAN_…` overrides (a stub's callback URLs).
+    pub fn settings_with_env(&self, vars: Vec<(String, String)>) -> Settings {
+        let mut s = Settings::load_with_env(&repo().join("config/local.toml"), vars)
+            .expect("config/local.toml loads");
         s.database.url = self.database_url.clone();
         s.broker.prefix = self.prefix.clone();
         s.workers.listen = SocketAddr::from(([127, 0, 0, 1], 0));

@@ -7,6 +7,7 @@ mod browser;
 mod consumer;
 mod harness;
 mod ingress;
+mod notifier;
 mod portal;
 mod replay;
 mod restart;

@@ -59,6 +59,10 @@ pub enum Outcome {
     Retry(String),
     /// Can never succeed: dead-letter now, for an operator to look at.
     Reject(String),
+    /// Try again after about this long (the first delay level at least as
+    /// long, or the longest). The handler owns the schedule and its end:
+    /// this never dead-letters by itself.
+    RetryAfter(Duration, String),
 }
 
 pub trait Handler: Send + Sync + 'static {
@@ -239,7 +243,7 @@ async fn settle(
     window: &mut AckWindow,
     f: Finished,
 ) -> Result<(), BusError> {
-    match f.outcome {
+    match f.outcome.clone() {
         Outcome::Done => window.done(f.tag),
         Outcome::Reject(why) => {
             tracing::warn!(message_id = %f.message.id, why, "rejected; dead-lettering");
@@ -249,34 +253,62 @@ async fn settle(
         }
         Outcome::Retry(why) => {
             let level = f.message.retries as usize;
-            match config.topology.delay(level) {
-                None => {
-                    tracing::warn!(message_id = %f.message.id, why, "out of retries; dead-lettering");
-                    window.settled(f.tag);
-                    ch.basic_reject(f.tag, BasicRejectOptions { requeue: false })
-                        .await?;
-                }
-                Some(delay) => match retry(config, retry_ch, &delay, &f.message).await {
-                    Ok(()) => {
-                        tracing::info!(message_id = %f.message.id, why, delay, "retrying later");
-                        window.done(f.tag);
-                    }
-                    Err(e) => {
-                        // Could not park it: hand it back to the queue now.
-                        tracing::warn!(message_id = %f.message.id, error = %e, "retry publish failed; requeueing");
-                        window.settled(f.tag);
-                        ch.basic_nack(
-                            f.tag,
-                            BasicNackOptions {
-                                multiple: false,
-                                requeue: true,
-                            },
-                        )
-                        .await?;
-                    }
-                },
-            }
+            park(
+                config,
+                ch,
+                retry_ch,
+                window,
+                &f,
+                config.topology.delay(level),
+                &why,
+            )
+            .await?;
         }
+        Outcome::RetryAfter(after, why) => {
+            let level = config.topology.delay_at_least(after);
+            park(config, ch, retry_ch, window, &f, level, &why).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Parks a message in delay level `level`, or dead-letters it when there
+/// is none.
+async fn park(
+    config: &ConsumerConfig,
+    ch: &Channel,
+    retry_ch: &Channel,
+    window: &mut AckWindow,
+    f: &Finished,
+    level: Option<String>,
+    why: &str,
+) -> Result<(), BusError> {
+    match level {
+        None => {
+            tracing::warn!(message_id = %f.message.id, why, "out of retries; dead-lettering");
+            window.settled(f.tag);
+            ch.basic_reject(f.tag, BasicRejectOptions { requeue: false })
+                .await?;
+        }
+        Some(delay) => match retry(config, retry_ch, &delay, &f.message).await {
+            Ok(()) => {
+                tracing::info!(message_id = %f.message.id, why, delay, "retrying later");
+                window.done(f.tag);
+            }
+            Err(e) => {
+                // Could not park it: hand it back to the queue now.
+                tracing::warn!(message_id = %f.message.id, error = %e, "retry publish failed; requeueing");
+                window.settled(f.tag);
+                ch.basic_nack(
+                    f.tag,
+                    BasicNackOptions {
+                        multiple: false,
+                        requeue: true,
+                    },
+                )
+                .await?;
+            }
+        },
     }
     Ok(())
 }

@@ -149,6 +149,16 @@ impl Topology {
             .map(|d| format!("{}.delay.{}s", self.prefix, d.as_secs()))
     }
 
+    /// The first delay level at least `wait` long, else the longest.
+    pub fn delay_at_least(&self, wait: Duration) -> Option<String> {
+        let level = self
+            .retry_delays
+            .iter()
+            .position(|d| *d >= wait)
+            .unwrap_or(self.retry_delays.len().saturating_sub(1));
+        self.delay(level)
+    }
+
     fn dead_exchange(&self) -> String {
         format!("{}.dead", self.prefix)
     }

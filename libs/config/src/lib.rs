@@ -63,7 +63,7 @@ pub struct Settings {
     pub ops: Ops,
     pub institution: Institution,
     pub workers: Listen,
-    pub notifier: Listen,
+    pub notifier: Notifier,
     pub database: Database,
     pub broker: Broker,
     pub telemetry: Telemetry,
@@ -139,8 +139,8 @@ struct Raw {
     institution: Institution,
     #[serde(default = "Listen::workers")]
     workers: Listen,
-    #[serde(default = "Listen::notifier")]
-    notifier: Listen,
+    #[serde(default)]
+    notifier: Notifier,
     database: Database,
     broker: Broker,
     #[serde(default)]
@@ -165,9 +165,6 @@ impl Listen {
     }
     fn workers() -> Listen {
         Listen::at(8083)
-    }
-    fn notifier() -> Listen {
-        Listen::at(8084)
     }
 }
 
@@ -222,6 +219,66 @@ pub struct Ops {
 impl Ops {
     fn default_listen() -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], 8082))
+    }
+}
+
+/// The notifier: how it calls the platforms back, and for how long it
+/// keeps trying.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notifier {
+    #[serde(default = "Notifier::default_listen")]
+    pub listen: SocketAddr,
+    /// Connecting to a platform, at most.
+    #[serde(default = "Notifier::default_connect_timeout")]
+    pub connect_timeout_ms: u64,
+    /// One whole attempt (connect, send, answer), at most.
+    #[serde(default = "Notifier::default_timeout")]
+    pub timeout_ms: u64,
+    /// The wait before each retry; the last one repeats until the
+    /// deadline. Each wait is served by the first `broker.retry_delays_secs`
+    /// level at least as long.
+    #[serde(default = "Notifier::default_schedule")]
+    pub schedule_secs: Vec<u64>,
+    /// A callback still undelivered this long after it was written is dead.
+    #[serde(default = "Notifier::default_deadline")]
+    pub deadline_hours: u64,
+    /// A platform's `Retry-After` is honoured up to this.
+    #[serde(default = "Notifier::default_retry_after_max")]
+    pub retry_after_max_secs: u64,
+}
+
+impl Default for Notifier {
+    fn default() -> Self {
+        Notifier {
+            listen: Notifier::default_listen(),
+            connect_timeout_ms: Notifier::default_connect_timeout(),
+            timeout_ms: Notifier::default_timeout(),
+            schedule_secs: Notifier::default_schedule(),
+            deadline_hours: Notifier::default_deadline(),
+            retry_after_max_secs: Notifier::default_retry_after_max(),
+        }
+    }
+}
+
+impl Notifier {
+    fn default_listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8084))
+    }
+    fn default_connect_timeout() -> u64 {
+        3_000
+    }
+    fn default_timeout() -> u64 {
+        10_000
+    }
+    fn default_schedule() -> Vec<u64> {
+        vec![5, 30, 120, 600, 1800, 3600, 7200]
+    }
+    fn default_deadline() -> u64 {
+        72
+    }
+    fn default_retry_after_max() -> u64 {
+        3600
     }
 }
 
@@ -317,7 +374,7 @@ impl Broker {
         5
     }
     fn default_retry_delays() -> Vec<u64> {
-        vec![5, 30, 300, 1800]
+        vec![5, 30, 120, 600, 1800, 3600, 7200]
     }
     fn default_journal_max_age() -> String {
         "30D".into()

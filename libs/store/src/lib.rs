@@ -7,6 +7,8 @@
 //! - [`processed`]: message ids each consumer has applied.
 //! - [`applications`]: a decided application, its personal data and the
 //!   callbacks it owes, written once per command.
+//! - [`delivery`]: the notifier's side: one application's callbacks at a
+//!   time, in order, with the attempts log.
 //! - [`outbox`]: events written with the change they announce, published
 //!   after commit, swept up after a crash.
 //! - [`portal`]: what the bidder portal and the ops API read and change:
@@ -17,6 +19,7 @@
 //! data lives only in `personal_data` (see the first migration).
 
 pub mod applications;
+pub mod delivery;
 pub mod guarantees;
 pub mod inbound;
 pub mod journal;
@@ -131,6 +134,19 @@ impl Store {
 
     pub async fn client(&self) -> Result<Client, StoreError> {
         Ok(self.pool.get().await?)
+    }
+
+    /// What `/readyz` asks of a worker: the broker (through `probe`) and
+    /// this database.
+    pub fn readiness(&self, probe: baohan_bus::Publisher) -> baohan_telemetry::probes::Check {
+        let store = self.clone();
+        std::sync::Arc::new(move || {
+            let (store, probe) = (store.clone(), probe.clone());
+            Box::pin(async move {
+                let (broker, database) = tokio::join!(probe.ready(), store.ping());
+                vec![("broker", broker), ("database", database.is_ok())]
+            })
+        })
     }
 
     /// For `/readyz`: a round trip to the database.

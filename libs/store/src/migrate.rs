@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "portal_and_outbox",
         include_str!("../migrations/0003_portal_and_outbox.sql"),
     ),
+    (
+        4,
+        "delivery",
+        include_str!("../migrations/0004_delivery.sql"),
+    ),
 ];
 
 /// Any fixed number, the same in every replica.

@@ -21,6 +21,14 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
+/// Every HTTPS client in the process (the notifier's, the OTLP exporter's)
+/// uses rustls with ring, as lapin does; reqwest is built without a
+/// provider of its own (its default would pull aws-lc), so this installs
+/// ring once, before the first client is built. Safe to call again.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Installs the global subscriber: logs, and OTLP export when
 /// `otlp_endpoint` is set. Call once, first thing in `main`, and keep the
 /// guard until the end. A filter that does not parse falls back to `info`

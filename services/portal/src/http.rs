@@ -108,13 +108,7 @@ where
 pub fn probes(
     state: Arc<State>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Rejection> + Clone {
-    let check: baohan_telemetry::probes::Check = Arc::new(move || {
-        let state = state.clone();
-        Box::pin(async move {
-            let (broker, database) = tokio::join!(state.publisher.ready(), state.store.ping());
-            vec![("broker", broker), ("database", database.is_ok())]
-        })
-    });
+    let check = state.store.readiness(state.publisher.clone());
     baohan_telemetry::probes::routes(check, METRICS.registry.clone())
 }
 

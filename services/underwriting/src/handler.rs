@@ -53,7 +53,7 @@ impl Handler for Underwriter {
         };
         let label = match &outcome {
             Outcome::Done => "done",
-            Outcome::Retry(_) => "retry",
+            Outcome::Retry(_) | Outcome::RetryAfter(..) => "retry",
             Outcome::Reject(_) => "reject",
         };
         self.outcomes.with_label_values(&[label]).inc();

@@ -93,13 +93,7 @@ impl baohan_telemetry::service::Service for Application {
         let store = self.underwriter.store.clone();
         let store_for_relay = store.clone();
         let probe = self.probe.clone();
-        let check: baohan_telemetry::probes::Check = Arc::new(move || {
-            let (store, probe) = (store.clone(), probe.clone());
-            Box::pin(async move {
-                let (broker, database) = tokio::join!(probe.ready(), store.ping());
-                vec![("broker", broker), ("database", database.is_ok())]
-            })
-        });
+        let check = store.readiness(probe);
         let server = warp::serve(baohan_telemetry::probes::routes(
             check,
             self.registry.clone(),

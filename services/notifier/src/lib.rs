@@ -1,0 +1,165 @@
+//! The notifier: consumes `{p}.notifier` (the `callback.*` events the
+//! outbox publishes), signs each callback as its platform expects, POSTs
+//! it, and keeps trying on the configured schedule through the delay
+//! queues, one application's callbacks at a time, in order.
+//!
+//! # Layout
+//! - [`wire`]: a callback row to the platform's request, its answer to a
+//!   verdict.
+//! - [`schedule`]: when to try again, and when to give up.
+//! - [`handler`]: one wake-up: the application's callbacks from its head.
+//! - this file: the service, and `/healthz`, `/readyz`, `/metrics` on
+//!   `notifier.listen`.
+
+pub mod handler;
+pub mod schedule;
+pub mod wire;
+
+use baohan_bus::consume::{self, ConsumerConfig};
+use baohan_bus::{Publisher, Topology, WorkQueue, connect};
+use baohan_config::Settings;
+use baohan_store::Store;
+use handler::Notifier;
+use schedule::Schedule;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("http client: {0}")]
+    Http(String),
+    #[error(transparent)]
+    Store(#[from] baohan_store::StoreError),
+    #[error(transparent)]
+    Bus(#[from] baohan_bus::BusError),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    registry: baohan_telemetry::metrics::Registry,
+    consumer: ConsumerConfig,
+    notifier: Arc<Notifier>,
+    probe: Publisher,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        baohan_telemetry::install_tls_provider();
+        let store = Store::connect(&settings.database)?;
+        baohan_store::migrate::migrate(&store).await?;
+        let uri = connect::uri(&settings.broker)?;
+        let topology = Topology::new(&settings.broker);
+        let n = &settings.notifier;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(n.connect_timeout_ms))
+            .timeout(Duration::from_millis(n.timeout_ms))
+            .user_agent("baohan-notifier")
+            .build()
+            .map_err(|e| StartError::Http(e.to_string()))?;
+        let schedule = Schedule {
+            waits: n
+                .schedule_secs
+                .iter()
+                .map(|s| Duration::from_secs(*s))
+                .collect(),
+            deadline: Duration::from_secs(n.deadline_hours * 3600),
+            retry_after_max: Duration::from_secs(n.retry_after_max_secs),
+        };
+        let addr = n.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Listen { addr, source })?;
+        let (registry, deliveries, latency) = metrics();
+        Ok(Application {
+            listener,
+            registry,
+            consumer: ConsumerConfig {
+                uri: uri.clone(),
+                name: "baohan-notifier".into(),
+                queue: WorkQueue::Notifier,
+                prefetch: settings.broker.prefetch,
+                topology: topology.clone(),
+            },
+            notifier: Arc::new(Notifier {
+                store,
+                platforms: settings.platforms,
+                http,
+                schedule,
+                deliveries,
+                latency,
+            }),
+            probe: Publisher::new(uri, "baohan-notifier-probe", topology),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+}
+
+impl baohan_telemetry::service::Service for Application {
+    async fn run_until_stopped(self, shutdown: CancellationToken) {
+        let store = self.notifier.store.clone();
+        let probe = self.probe.clone();
+        let check = store.readiness(probe);
+        let server = warp::serve(baohan_telemetry::probes::routes(
+            check,
+            self.registry.clone(),
+        ))
+        .incoming(self.listener)
+        .graceful(shutdown.clone().cancelled_owned())
+        .run();
+        tracing::info!("notifier consuming");
+        tokio::join!(server, consume::run(self.consumer, self.notifier, shutdown));
+        self.probe.close().await;
+        tracing::info!("notifier stopped");
+    }
+}
+
+/// Built once at start-up from constant names, which are valid: a failure
+/// is a typo here, found by any test.
+#[allow(clippy::expect_used)]
+fn metrics() -> (
+    baohan_telemetry::metrics::Registry,
+    baohan_telemetry::metrics::IntCounterVec,
+    baohan_telemetry::metrics::HistogramVec,
+) {
+    use baohan_telemetry::metrics::{
+        HistogramOpts, HistogramVec, IntCounterVec, LATENCY_BUCKETS, Opts, Registry,
+    };
+    let registry = Registry::new();
+    let deliveries = IntCounterVec::new(
+        Opts::new(
+            "baohan_notifier_attempts_total",
+            "Callback attempts, by platform, interface and outcome",
+        ),
+        &["platform", "interface", "outcome"],
+    )
+    .expect("valid metric");
+    let latency = HistogramVec::new(
+        HistogramOpts::new(
+            "baohan_notifier_attempt_seconds",
+            "Callback attempt latency",
+        )
+        .buckets(LATENCY_BUCKETS.to_vec()),
+        &["platform"],
+    )
+    .expect("valid metric");
+    registry
+        .register(Box::new(deliveries.clone()))
+        .expect("registered once");
+    registry
+        .register(Box::new(latency.clone()))
+        .expect("registered once");
+    (registry, deliveries, latency)
+}

@@ -1,0 +1,19 @@
+//! `notifier [--config PATH]`: see the library for what it does.
+
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(about = "baohan notifier: delivers the callbacks the platforms are owed")]
+struct Args {
+    /// The TOML settings; else BAOHAN_CONFIG, else config/local.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    baohan_telemetry::service::main("notifier", args.config, notifier::Application::build).await
+}

@@ -1,0 +1,236 @@
+//! The platforms' side of the callbacks: a real HTTP server on loopback
+//! that checks what it receives as each platform would. Fujian: the
+//! appkey, the SM3 sign, the clock, then the 密文 fields decrypted with the
+//! shared SM4 key. ELY: the SM3 sign, the SM2 data decrypted with the
+//! platform's private key, the msgcode and reqtime. What passes is kept,
+//! in arrival order; what fails is answered as the platform would and
+//! kept apart. It can be told to fail for a while.
+
+use crate::platform::{ElyPlatform, FujianPlatform};
+use baohan_protocol::ely::{self, ResponseCode};
+use baohan_protocol::fujian::{self, Interface};
+use baohan_protocol::wire::{Map, Value, WireMessage};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use warp::Filter;
+
+/// One callback the stub accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    /// `baohannotice`, `ELY102`, …
+    pub interface: String,
+    /// The business fields, decrypted (Fujian: without appkey, timestamp
+    /// and sign).
+    pub fields: Map,
+}
+
+/// How the stub answers for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Accept,
+    /// HTTP 500.
+    ServerError,
+    /// A well-formed failure code (Fujian 0, ELY 302).
+    FailureCode,
+    /// Answers after this long (longer than the caller's timeout).
+    Slow(Duration),
+}
+
+#[derive(Default)]
+struct Book {
+    received: Vec<Received>,
+    refused: Vec<String>,
+    /// Every request, whatever the answer.
+    hits: u64,
+}
+
+#[derive(Clone)]
+pub struct PlatformStub {
+    pub addr: SocketAddr,
+    book: Arc<Mutex<Book>>,
+    mode: Arc<Mutex<Mode>>,
+}
+
+impl PlatformStub {
+    /// Starts on 127.0.0.1, on `port` (0 for any), until the runtime ends.
+    pub async fn start(fujian: FujianPlatform, ely: ElyPlatform, port: u16) -> PlatformStub {
+        let book = Arc::new(Mutex::new(Book::default()));
+        let mode = Arc::new(Mutex::new(Mode::Accept));
+        let fujian = Arc::new(fujian);
+        let ely = Arc::new(ely);
+        let state = (book.clone(), mode.clone());
+        let with = warp::any().map(move || state.clone());
+        let fujian_route = warp::path!("fujian" / String)
+            .and(warp::post())
+            .and(warp::body::bytes())
+            .and(with.clone())
+            .then(
+                move |name: String,
+                      body: bytes::Bytes,
+                      (book, mode): (Arc<Mutex<Book>>, Arc<Mutex<Mode>>)| {
+                    let fujian = fujian.clone();
+                    async move {
+                        if let Some(r) =
+                            misbehave(&book, &mode, || json!({"code": 0, "message": "系统繁忙"}))
+                                .await
+                        {
+                            return r;
+                        }
+                        let answer = match Interface::parse(&name) {
+                            None => Err(format!("no interface {name}")),
+                            Some(i) => fujian::receive(
+                                i,
+                                &body,
+                                &fujian.profile,
+                                baohan_protocol::time::now(),
+                            )
+                            .map(|req| {
+                                let mut fields = req.to_map();
+                                for k in ["appkey", "timestamp", "sign"] {
+                                    fields.remove(k);
+                                }
+                                Received {
+                                    interface: i.name().into(),
+                                    fields,
+                                }
+                            })
+                            .map_err(|e| e.to_string()),
+                        };
+                        let reply = match answer {
+                            Ok(received) => {
+                                lock(&book).received.push(received);
+                                json!({"code": 1, "message": "成功"})
+                            }
+                            Err(why) => {
+                                lock(&book).refused.push(why.clone());
+                                json!({"code": 0, "message": why})
+                            }
+                        };
+                        warp::reply::json(&reply).into_response()
+                    }
+                },
+            );
+        let ely_route = warp::path!("ely")
+            .and(warp::post())
+            .and(warp::body::bytes())
+            .and(with)
+            .then(
+                move |body: bytes::Bytes, (book, mode): (Arc<Mutex<Book>>, Arc<Mutex<Mode>>)| {
+                    let ely = ely.clone();
+                    async move {
+                        let failure = || Value::Object(ely_reply(&ely, ResponseCode::ServerError));
+                        if let Some(r) = misbehave(&book, &mode, failure).await {
+                            return r;
+                        }
+                        let reply = match ely::codec::open_request(
+                            &body,
+                            &ely.profile,
+                            baohan_protocol::time::now(),
+                        ) {
+                            Ok(opened) => {
+                                lock(&book).received.push(Received {
+                                    interface: opened.transcode.code().into(),
+                                    fields: opened.business,
+                                });
+                                ely_reply(&ely, ResponseCode::Success)
+                            }
+                            Err(e) => {
+                                lock(&book).refused.push(e.to_string());
+                                e.response().to_map()
+                            }
+                        };
+                        warp::reply::json(&Value::Object(reply)).into_response()
+                    }
+                },
+            );
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
+            .await
+            .unwrap_or_else(|e| panic!("stub port {port}: {e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(async move {
+            let _ = tx.send(());
+            warp::serve(fujian_route.or(ely_route).unify())
+                .incoming(listener)
+                .run()
+                .await;
+        });
+        let _ = rx.await;
+        PlatformStub { addr, book, mode }
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap_or_else(|e| e.into_inner()) = mode;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        lock(&self.book).received.clone()
+    }
+
+    pub fn refused(&self) -> Vec<String> {
+        lock(&self.book).refused.clone()
+    }
+
+    pub fn hits(&self) -> u64 {
+        lock(&self.book).hits
+    }
+
+    /// The callback URLs of this stub, as `BAOHAN_…` overrides of the
+    /// demo platforms' settings.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let base = format!("http://{}", self.addr);
+        let mut vars: Vec<(String, String)> = ["baohannotice", "quitnotice", "claimsresultnotice"]
+            .iter()
+            .map(|i| {
+                (
+                    format!(
+                        "BAOHAN_PLATFORMS__FUJIAN_DEMO__CALLBACKS__{}",
+                        i.to_uppercase()
+                    ),
+                    format!("{base}/fujian/{i}"),
+                )
+            })
+            .collect();
+        vars.push((
+            "BAOHAN_PLATFORMS__ELY_DEMO__CALLBACK_URL".into(),
+            format!("{base}/ely"),
+        ));
+        vars
+    }
+}
+
+fn lock(book: &Mutex<Book>) -> std::sync::MutexGuard<'_, Book> {
+    book.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn ely_reply(ely: &ElyPlatform, code: ResponseCode) -> Map {
+    ely::codec::seal_response(code, None, None, false, &ely.profile)
+        .map(|r| r.to_map())
+        .unwrap_or_default()
+}
+
+/// Counts the hit, and answers for the current failure mode, if any.
+async fn misbehave(
+    book: &Mutex<Book>,
+    mode: &Mutex<Mode>,
+    failure: impl Fn() -> Value,
+) -> Option<warp::reply::Response> {
+    lock(book).hits += 1;
+    let now = *mode.lock().unwrap_or_else(|e| e.into_inner());
+    match now {
+        Mode::Accept => None,
+        Mode::ServerError => Some(
+            warp::reply::with_status("boom", warp::http::StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response(),
+        ),
+        Mode::FailureCode => Some(warp::reply::json(&failure()).into_response()),
+        Mode::Slow(d) => {
+            tokio::time::sleep(d).await;
+            Some(warp::reply::json(&failure()).into_response())
+        }
+    }
+}
+
+use serde_json::json;
+use warp::Reply;

@@ -1,0 +1,236 @@
+//! The notifier against a platform stub that checks signatures and
+//! decrypts as the platforms do: every callback kind, exact content, in
+//! order, and through an outage.
+
+use crate::harness::{self, TestApp};
+use baohan_bus::message::Outgoing;
+use baohan_bus::{CallbackDue, Event, Exchange, Publisher};
+use baohan_telemetry::service::Service;
+use baohan_telemetry::trace::TraceParent;
+use baohan_tests::platform::{ElyPlatform, FujianPlatform, plain};
+use baohan_tests::stub::{Mode, PlatformStub};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+struct Running {
+    app: TestApp,
+    stub: PlatformStub,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+    publisher: Publisher,
+}
+
+async fn start(adjust: impl Fn(&mut baohan_config::Settings)) -> Running {
+    let app = TestApp::spawn_with(&adjust).await;
+    let platforms = harness::load();
+    let stub = PlatformStub::start(
+        FujianPlatform::demo(&platforms),
+        ElyPlatform::demo(&platforms),
+        0,
+    )
+    .await;
+    let mut settings = app.settings_with_env(stub.env());
+    adjust(&mut settings);
+    settings.notifier.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let service = notifier::Application::build(settings).await.unwrap();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(service.run_until_stopped(stop.clone()));
+    let publisher = Publisher::new(app.amqp.clone(), "test-events", app.topology.clone());
+    Running {
+        app,
+        stub,
+        stop,
+        task,
+        publisher,
+    }
+}
+
+impl Running {
+    /// Writes a callback row as a worker would, and announces it.
+    async fn owe(&self, platform: &str, subject: &str, interface: &str, payload: Value) -> Uuid {
+        let id = Uuid::new_v4();
+        let client = self.app.store.client().await.unwrap();
+        client
+            .execute(
+                "insert into callbacks (id, platform_id, interface, subject, seq, payload)
+                 select $1, $2, $3, $4, coalesce(max(seq), 0) + 1, $5
+                 from callbacks where platform_id = $2 and subject = $4",
+                &[&id, &platform, &interface, &subject, &payload],
+            )
+            .await
+            .unwrap();
+        let event = Event::Callback(CallbackDue {
+            callback_id: id,
+            platform_id: platform.into(),
+            interface: interface.into(),
+            subject: subject.into(),
+        });
+        self.publisher
+            .publish(
+                Exchange::Events,
+                &Outgoing::event(Uuid::new_v4(), &event).unwrap(),
+                &TraceParent::root(),
+            )
+            .await
+            .unwrap();
+        id
+    }
+
+    async fn wait_received(&self, n: usize, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.stub.received().len() < n && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            self.stub.received().len(),
+            n,
+            "refused by the stub: {:?}",
+            self.stub.refused()
+        );
+    }
+
+    async fn status(&self, id: Uuid) -> (String, i32) {
+        let client = self.app.store.client().await.unwrap();
+        let row = client
+            .query_one(
+                "select status, attempts from callbacks where id = $1",
+                &[&id],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    }
+
+    async fn stop(self) {
+        self.stop.cancel();
+        self.task.await.unwrap();
+        self.publisher.close().await;
+        self.app.stop().await;
+    }
+}
+
+/// A fixture's business fields: what the callback row holds.
+fn business(spec: &str, name: &str) -> Value {
+    let mut m = plain(spec, name);
+    for k in ["appkey", "timestamp", "sign"] {
+        m.remove(k);
+    }
+    Value::Object(m)
+}
+
+#[tokio::test]
+async fn every_callback_kind_arrives_signed_decrypted_and_exact() {
+    let _broker = harness::shared().await;
+    let r = start(|_| {}).await;
+    let kinds = [
+        (
+            "fujian-demo",
+            "baohannotice",
+            business("fujian", "baohannotice"),
+        ),
+        (
+            "fujian-demo",
+            "quitnotice",
+            business("fujian", "quitnotice"),
+        ),
+        (
+            "fujian-demo",
+            "claimsresultnotice",
+            business("fujian", "claimsresultnotice"),
+        ),
+        ("ely-demo", "ELY102", business("ely", "ELY102")),
+        ("ely-demo", "ELY106", business("ely", "ELY106")),
+        ("ely-demo", "ELY108", business("ely", "ELY108")),
+    ];
+    let mut ids = Vec::new();
+    for (i, (platform, interface, payload)) in kinds.iter().enumerate() {
+        ids.push(
+            r.owe(platform, &format!("S-KIND-{i}"), interface, payload.clone())
+                .await,
+        );
+    }
+    r.wait_received(kinds.len(), Duration::from_secs(20)).await;
+    let received = r.stub.received();
+    for (_, interface, payload) in &kinds {
+        let got = received
+            .iter()
+            .find(|x| x.interface == *interface)
+            .unwrap_or_else(|| panic!("{interface} not received"));
+        assert_eq!(&Value::Object(got.fields.clone()), payload, "{interface}");
+    }
+    assert!(r.stub.refused().is_empty());
+    for id in ids {
+        assert_eq!(r.status(id).await, ("delivered".into(), 1));
+        let attempts = r.app.store.attempts_of(id).await.unwrap();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].1, "delivered");
+        assert_eq!(attempts[0].2, Some(200));
+    }
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn through_an_outage_each_application_keeps_its_order() {
+    let _broker = harness::shared().await;
+    let r = start(|s| {
+        s.broker.retry_delays_secs = vec![1, 2];
+        s.notifier.schedule_secs = vec![1, 2];
+        s.notifier.timeout_ms = 500;
+    })
+    .await;
+    r.stub.set_mode(Mode::FailureCode);
+    let status = |code: &str| {
+        let mut p = business("ely", "ELY102");
+        p["applicationStatus"] = json!(code);
+        p
+    };
+    let first = r.owe("ely-demo", "S-ORDER-A", "ELY102", status("05")).await;
+    let second = r.owe("ely-demo", "S-ORDER-A", "ELY102", status("03")).await;
+    let other = r
+        .owe(
+            "fujian-demo",
+            "S-ORDER-B",
+            "baohannotice",
+            business("fujian", "baohannotice"),
+        )
+        .await;
+    // Failing: a failure code, then 500s, then answers too slow.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    r.stub.set_mode(Mode::ServerError);
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    r.stub.set_mode(Mode::Slow(Duration::from_secs(2)));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(r.stub.received().is_empty());
+    // Nothing later was sent while the first was failing.
+    let (_, attempts) = r.status(second).await;
+    assert_eq!(attempts, 0, "the second waits for the first");
+    r.stub.set_mode(Mode::Accept);
+    r.wait_received(3, Duration::from_secs(20)).await;
+
+    let order: Vec<String> = r
+        .stub
+        .received()
+        .iter()
+        .filter(|x| x.interface == "ELY102")
+        .map(|x| x.fields["applicationStatus"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(order, ["05", "03"]);
+    for id in [first, second, other] {
+        assert_eq!(r.status(id).await.0, "delivered");
+    }
+    let attempts = r.app.store.attempts_of(first).await.unwrap();
+    assert!(attempts.len() >= 3, "{attempts:?}");
+    let outcomes: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
+    assert_eq!(outcomes.last(), Some(&"delivered"));
+    assert!(outcomes.contains(&"refused"), "{outcomes:?}");
+    // The waits between attempts grow with the schedule.
+    let gaps: Vec<i64> = attempts
+        .windows(2)
+        .map(|w| (w[1].3 - w[0].3).num_milliseconds())
+        .collect();
+    assert!(gaps[0] >= 900, "{gaps:?}");
+    assert!(gaps[1..].iter().all(|g| *g >= 1900), "{gaps:?}");
+    r.stop().await;
+}
