@@ -234,3 +234,59 @@ async fn through_an_outage_each_application_keeps_its_order() {
     assert!(gaps[1..].iter().all(|g| *g >= 1900), "{gaps:?}");
     r.stop().await;
 }
+
+#[tokio::test]
+async fn past_its_deadline_a_callback_is_dead_parked_and_holds_back_the_rest() {
+    use baohan_bus::{WorkQueue, connect};
+    use lapin::options::BasicGetOptions;
+    let _broker = harness::shared().await;
+    let r = start(|s| {
+        s.notifier.deadline_hours = 0;
+    })
+    .await;
+    r.stub.set_mode(Mode::ServerError);
+    let head = r
+        .owe("ely-demo", "S-DEAD", "ELY102", business("ely", "ELY102"))
+        .await;
+    let next = r
+        .owe("ely-demo", "S-DEAD", "ELY102", business("ely", "ELY102"))
+        .await;
+    for _ in 0..100 {
+        if r.status(head).await.0 == "dead" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(r.status(head).await, ("dead".into(), 1));
+    // The platform comes back: the next one still waits for an operator.
+    r.stub.set_mode(Mode::Accept);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(r.status(next).await, ("pending".into(), 0));
+    assert!(r.stub.received().is_empty());
+    // The message is parked in the dead-letter queue.
+    let conn = connect::open(&r.app.amqp, "test-dead").await.unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    let mut parked = 0;
+    for _ in 0..50 {
+        let got = ch
+            .basic_get(
+                r.app.topology.dead_queue(WorkQueue::Notifier).into(),
+                BasicGetOptions { no_ack: true },
+            )
+            .await
+            .unwrap();
+        if got.is_some() {
+            parked += 1;
+        } else if parked > 0 {
+            break;
+        } else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert!(
+        parked >= 1,
+        "the dead callback's message is in the dead-letter queue"
+    );
+    let _ = conn.close(200, "done".into()).await;
+    r.stop().await;
+}
