@@ -290,3 +290,43 @@ async fn past_its_deadline_a_callback_is_dead_parked_and_holds_back_the_rest() {
     let _ = conn.close(200, "done".into()).await;
     r.stop().await;
 }
+
+#[tokio::test]
+async fn an_open_breaker_probes_instead_of_sending_everything_and_drains_after() {
+    let _broker = harness::shared().await;
+    let r = start(|s| {
+        s.broker.retry_delays_secs = vec![1, 2];
+        s.notifier.schedule_secs = vec![1, 2];
+        s.notifier.breaker_failures = 2;
+        s.notifier.breaker_probe_secs = 2;
+        s.notifier.max_in_flight_per_platform = 1;
+    })
+    .await;
+    r.stub.set_mode(Mode::ServerError);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            r.owe(
+                "ely-demo",
+                &format!("S-BRK-{i}"),
+                "ELY102",
+                business("ely", "ELY102"),
+            )
+            .await,
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    // Without the breaker each of the 5 would have been tried about three
+    // times by now; with it, two failures and then a probe every 2 s.
+    let during = r.stub.hits();
+    assert!(
+        (2..=6).contains(&during),
+        "{during} attempts during the outage"
+    );
+    r.stub.set_mode(Mode::Accept);
+    r.wait_received(5, Duration::from_secs(20)).await;
+    for id in ids {
+        assert_eq!(r.status(id).await.0, "delivered");
+    }
+    r.stop().await;
+}

@@ -246,6 +246,18 @@ pub struct Notifier {
     /// A platform's `Retry-After` is honoured up to this.
     #[serde(default = "Notifier::default_retry_after_max")]
     pub retry_after_max_secs: u64,
+    /// Consecutive failures at one platform that open its breaker.
+    #[serde(default = "Notifier::default_breaker_failures")]
+    pub breaker_failures: u32,
+    /// While a breaker is open, one probe this often.
+    #[serde(default = "Notifier::default_breaker_probe")]
+    pub breaker_probe_secs: u64,
+    /// Attempts in flight at one platform, per replica.
+    #[serde(default = "Notifier::default_max_in_flight")]
+    pub max_in_flight_per_platform: usize,
+    /// Attempts started per second at one platform, per replica.
+    #[serde(default = "Notifier::default_max_per_second")]
+    pub max_per_second_per_platform: u32,
 }
 
 impl Default for Notifier {
@@ -257,6 +269,10 @@ impl Default for Notifier {
             schedule_secs: Notifier::default_schedule(),
             deadline_hours: Notifier::default_deadline(),
             retry_after_max_secs: Notifier::default_retry_after_max(),
+            breaker_failures: Notifier::default_breaker_failures(),
+            breaker_probe_secs: Notifier::default_breaker_probe(),
+            max_in_flight_per_platform: Notifier::default_max_in_flight(),
+            max_per_second_per_platform: Notifier::default_max_per_second(),
         }
     }
 }
@@ -279,6 +295,18 @@ impl Notifier {
     }
     fn default_retry_after_max() -> u64 {
         3600
+    }
+    fn default_breaker_failures() -> u32 {
+        5
+    }
+    fn default_breaker_probe() -> u64 {
+        30
+    }
+    fn default_max_in_flight() -> usize {
+        8
+    }
+    fn default_max_per_second() -> u32 {
+        50
     }
 }
 

@@ -1,7 +1,9 @@
 //! Prometheus metrics: one registry per service, served as text.
 
 use prometheus::{Encoder, TextEncoder};
-pub use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+pub use prometheus::{
+    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
 
 /// Latency buckets in seconds, from a cached lookup to a slow broker.
 pub const LATENCY_BUCKETS: &[f64] = &[

@@ -7,13 +7,14 @@
 //! schedule, so the retry survives any restart; a callback past its
 //! deadline is marked dead and the message dead-lettered.
 
+use crate::limits::{Admit, Limits};
 use crate::schedule::Schedule;
 use crate::wire::{self, Verdict};
 use baohan_bus::{Event, Handler, Incoming, Outcome};
 use baohan_config::{Platform, Platforms};
 use baohan_store::Store;
 use baohan_store::delivery::{Attempt, Due, Next, Step};
-use baohan_telemetry::metrics::{HistogramVec, IntCounterVec};
+use baohan_telemetry::metrics::{HistogramVec, IntCounterVec, IntGaugeVec};
 use chrono::Utc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,10 @@ pub struct Notifier {
     pub deliveries: IntCounterVec,
     /// Attempt latency by platform.
     pub latency: HistogramVec,
+    /// Breakers, concurrency and rate, per platform.
+    pub limits: Limits,
+    /// Breaker state by platform: 0 closed, 1 open, 2 probing.
+    pub breakers: IntGaugeVec,
 }
 
 impl Handler for Notifier {
@@ -50,13 +55,31 @@ impl Handler for Notifier {
 impl Notifier {
     /// Delivers the application's callbacks from its head.
     pub async fn drain(&self, platform: &Platform, subject: &str) -> Outcome {
+        let id = platform.id.as_str();
         loop {
+            let admit = self.limits.admit(id, Instant::now());
+            if let Admit::Wait(wait) = admit {
+                return Outcome::RetryAfter(wait, format!("breaker open for {id}"));
+            }
+            let permit = self.limits.slot(id).await;
             let step = self
                 .store
-                .deliver_head(platform.id.as_str(), subject, |due| {
-                    self.attempt(platform, due)
-                })
+                .deliver_head(id, subject, |due| self.attempt(platform, due))
                 .await;
+            drop(permit);
+            match &step {
+                Ok(Step::Attempted {
+                    next: next @ (Next::Delivered | Next::RetryAt(_)),
+                    ..
+                }) => {
+                    let state = self
+                        .limits
+                        .record(id, *next == Next::Delivered, Instant::now());
+                    self.breakers.with_label_values(&[id]).set(state.gauge());
+                }
+                _ if admit == Admit::Probe => self.limits.abandon_probe(id, Instant::now()),
+                _ => {}
+            }
             let until =
                 |at: chrono::DateTime<Utc>| (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
             return match step {

@@ -7,11 +7,13 @@
 //! - [`wire`]: a callback row to the platform's request, its answer to a
 //!   verdict.
 //! - [`schedule`]: when to try again, and when to give up.
+//! - [`limits`]: each platform's breaker, concurrency and rate.
 //! - [`handler`]: one wake-up: the application's callbacks from its head.
 //! - this file: the service, and `/healthz`, `/readyz`, `/metrics` on
 //!   `notifier.listen`.
 
 pub mod handler;
+pub mod limits;
 pub mod schedule;
 pub mod wire;
 
@@ -77,7 +79,13 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Listen { addr, source })?;
-        let (registry, deliveries, latency) = metrics();
+        let (registry, deliveries, latency, breakers) = metrics();
+        let limits = limits::Limits::new(limits::Settings {
+            failures_to_open: n.breaker_failures,
+            probe_every: Duration::from_secs(n.breaker_probe_secs),
+            max_in_flight: n.max_in_flight_per_platform,
+            max_per_second: n.max_per_second_per_platform,
+        });
         Ok(Application {
             listener,
             registry,
@@ -95,6 +103,8 @@ impl Application {
                 schedule,
                 deliveries,
                 latency,
+                limits,
+                breakers,
             }),
             probe: Publisher::new(uri, "baohan-notifier-probe", topology),
         })
@@ -133,9 +143,10 @@ fn metrics() -> (
     baohan_telemetry::metrics::Registry,
     baohan_telemetry::metrics::IntCounterVec,
     baohan_telemetry::metrics::HistogramVec,
+    baohan_telemetry::metrics::IntGaugeVec,
 ) {
     use baohan_telemetry::metrics::{
-        HistogramOpts, HistogramVec, IntCounterVec, LATENCY_BUCKETS, Opts, Registry,
+        HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, LATENCY_BUCKETS, Opts, Registry,
     };
     let registry = Registry::new();
     let deliveries = IntCounterVec::new(
@@ -155,11 +166,22 @@ fn metrics() -> (
         &["platform"],
     )
     .expect("valid metric");
+    let breakers = IntGaugeVec::new(
+        Opts::new(
+            "baohan_notifier_breaker_state",
+            "Each platform's breaker in this replica: 0 closed, 1 open, 2 probing",
+        ),
+        &["platform"],
+    )
+    .expect("valid metric");
     registry
         .register(Box::new(deliveries.clone()))
         .expect("registered once");
     registry
+        .register(Box::new(breakers.clone()))
+        .expect("registered once");
+    registry
         .register(Box::new(latency.clone()))
         .expect("registered once");
-    (registry, deliveries, latency)
+    (registry, deliveries, latency, breakers)
 }
