@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 struct Running {
     app: TestApp,
+    /// The notifier's /metrics.
+    addr: std::net::SocketAddr,
     stub: PlatformStub,
     stop: CancellationToken,
     task: tokio::task::JoinHandle<()>,
@@ -35,11 +37,13 @@ async fn start(adjust: impl Fn(&mut baohan_config::Settings)) -> Running {
     adjust(&mut settings);
     settings.notifier.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let service = notifier::Application::build(settings).await.unwrap();
+    let addr = service.local_addr();
     let stop = CancellationToken::new();
     let task = tokio::spawn(service.run_until_stopped(stop.clone()));
     let publisher = Publisher::new(app.amqp.clone(), "test-events", app.topology.clone());
     Running {
         app,
+        addr,
         stub,
         stop,
         task,
@@ -101,6 +105,17 @@ impl Running {
             .await
             .unwrap();
         (row.get(0), row.get(1))
+    }
+
+    /// A line of the notifier's metrics, by its prefix.
+    async fn metric(&self, prefix: &str) -> Option<String> {
+        let mut c = baohan_tests::client::Connection::open(self.addr)
+            .await
+            .unwrap();
+        let text = String::from_utf8(c.get("/metrics").await.unwrap().body.to_vec()).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|v| v.trim().to_owned())
     }
 
     async fn stop(self) {
@@ -323,6 +338,33 @@ async fn an_open_breaker_probes_instead_of_sending_everything_and_drains_after()
         (2..=6).contains(&during),
         "{during} attempts during the outage"
     );
+    // Five waiting (due and held by the breaker, or scheduled), the
+    // oldest a few seconds old (the gauges refresh every 5 s).
+    let count = |v: Option<String>| v.and_then(|v| v.parse::<i64>().ok()).unwrap_or(-100);
+    let mut waiting = 0;
+    for _ in 0..70 {
+        waiting = count(r.metric("baohan_notifier_backlog{state=\"ready\"} ").await)
+            + count(
+                r.metric("baohan_notifier_backlog{state=\"scheduled\"} ")
+                    .await,
+            );
+        if waiting == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let breaker = r
+        .metric("baohan_notifier_breaker_state{platform=\"ely-demo\"} ")
+        .await;
+    assert!(matches!(breaker.as_deref(), Some("1" | "2")), "{breaker:?}");
+    assert_eq!(waiting, 5);
+    let oldest: i64 = r
+        .metric("baohan_notifier_backlog{state=\"oldest_pending_seconds\"} ")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0..=10).contains(&oldest), "{oldest}");
     r.stub.set_mode(Mode::Accept);
     r.wait_received(5, Duration::from_secs(20)).await;
     for id in ids {

@@ -68,7 +68,42 @@ pub enum Step {
     Attempted { id: Uuid, next: Next },
 }
 
+/// The callbacks not yet delivered, for the notifier's gauges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backlog {
+    /// Pending and due now.
+    pub ready: i64,
+    /// Pending, waiting for a later attempt.
+    pub scheduled: i64,
+    pub dead: i64,
+    /// How long the oldest pending callback has waited, in seconds.
+    pub oldest_pending_secs: i64,
+}
+
 impl Store {
+    pub async fn backlog(&self) -> Result<Backlog, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "select
+                   count(*) filter (where status = 'pending' and next_attempt_at <= now()),
+                   count(*) filter (where status = 'pending' and next_attempt_at > now()),
+                   count(*) filter (where status = 'dead'),
+                   coalesce(extract(epoch from now() - min(created_at)
+                     filter (where status = 'pending'))::bigint, 0)
+                 from callbacks where status <> 'delivered'",
+                &[],
+            )
+            .await?;
+        Ok(Backlog {
+            ready: row.get(0),
+            scheduled: row.get(1),
+            dead: row.get(2),
+            oldest_pending_secs: row.get(3),
+        })
+    }
+
     /// Delivers the head of one application's callbacks, if it is due and
     /// nobody else holds them. Call again after `Attempted { next:
     /// Delivered }` for the next one.

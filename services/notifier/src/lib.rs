@@ -47,6 +47,7 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     registry: baohan_telemetry::metrics::Registry,
+    backlog: baohan_telemetry::metrics::IntGaugeVec,
     consumer: ConsumerConfig,
     notifier: Arc<Notifier>,
     probe: Publisher,
@@ -79,7 +80,7 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Listen { addr, source })?;
-        let (registry, deliveries, latency, breakers) = metrics();
+        let (registry, deliveries, latency, breakers, backlog) = metrics();
         let limits = limits::Limits::new(limits::Settings {
             failures_to_open: n.breaker_failures,
             probe_every: Duration::from_secs(n.breaker_probe_secs),
@@ -89,6 +90,7 @@ impl Application {
         Ok(Application {
             listener,
             registry,
+            backlog,
             consumer: ConsumerConfig {
                 uri: uri.clone(),
                 name: "baohan-notifier".into(),
@@ -130,9 +132,44 @@ impl baohan_telemetry::service::Service for Application {
         .graceful(shutdown.clone().cancelled_owned())
         .run();
         tracing::info!("notifier consuming");
-        tokio::join!(server, consume::run(self.consumer, self.notifier, shutdown));
+        let gauges = watch_backlog(self.notifier.store.clone(), self.backlog, shutdown.clone());
+        tokio::join!(
+            server,
+            consume::run(self.consumer, self.notifier, shutdown),
+            gauges
+        );
         self.probe.close().await;
         tracing::info!("notifier stopped");
+    }
+}
+
+/// How often the backlog gauges are refreshed.
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Keeps `baohan_notifier_backlog{state}` current: ready, scheduled, dead,
+/// and the oldest pending callback's age in seconds. Every replica reports
+/// the same table; take one replica's value, not the sum.
+async fn watch_backlog(
+    store: Store,
+    gauges: baohan_telemetry::metrics::IntGaugeVec,
+    shutdown: CancellationToken,
+) {
+    loop {
+        match store.backlog().await {
+            Ok(b) => {
+                gauges.with_label_values(&["ready"]).set(b.ready);
+                gauges.with_label_values(&["scheduled"]).set(b.scheduled);
+                gauges.with_label_values(&["dead"]).set(b.dead);
+                gauges
+                    .with_label_values(&["oldest_pending_seconds"])
+                    .set(b.oldest_pending_secs);
+            }
+            Err(e) => tracing::warn!(error = %e, "backlog gauges"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(BACKLOG_EVERY) => {}
+        }
     }
 }
 
@@ -143,6 +180,7 @@ fn metrics() -> (
     baohan_telemetry::metrics::Registry,
     baohan_telemetry::metrics::IntCounterVec,
     baohan_telemetry::metrics::HistogramVec,
+    baohan_telemetry::metrics::IntGaugeVec,
     baohan_telemetry::metrics::IntGaugeVec,
 ) {
     use baohan_telemetry::metrics::{
@@ -177,11 +215,22 @@ fn metrics() -> (
     registry
         .register(Box::new(deliveries.clone()))
         .expect("registered once");
+    let backlog = IntGaugeVec::new(
+        Opts::new(
+            "baohan_notifier_backlog",
+            "Callbacks not delivered: ready, scheduled, dead; and oldest_pending_seconds",
+        ),
+        &["state"],
+    )
+    .expect("valid metric");
     registry
         .register(Box::new(breakers.clone()))
         .expect("registered once");
     registry
+        .register(Box::new(backlog.clone()))
+        .expect("registered once");
+    registry
         .register(Box::new(latency.clone()))
         .expect("registered once");
-    (registry, deliveries, latency, breakers)
+    (registry, deliveries, latency, breakers, backlog)
 }
