@@ -108,17 +108,32 @@ impl PortalView {
     /// What the bidder must still provide before paying: profile fields
     /// and uploads, by name.
     pub fn missing(&self) -> Vec<&'static str> {
-        let mut missing: Vec<&'static str> = profile::FIELDS
-            .into_iter()
-            .filter(|f| !self.profile.iter().any(|(name, _, _)| name == f))
-            .collect();
-        for u in [Upload::Qualification, Upload::BusinessLicense] {
-            if !self.documents.iter().any(|d| d.kind == u.as_str()) {
-                missing.push(u.as_str());
-            }
-        }
-        missing
+        missing(
+            self.profile.iter().map(|(field, _, _)| field.as_str()),
+            self.documents.iter().map(|d| d.kind.as_str()),
+            &[Upload::Qualification, Upload::BusinessLicense],
+        )
     }
+}
+
+/// The profile fields and the `needed` uploads not among what is there,
+/// in the page's order: the one rule for the page and for paying.
+fn missing<'a>(
+    fields: impl Iterator<Item = &'a str>,
+    uploads: impl Iterator<Item = &'a str>,
+    needed: &[Upload],
+) -> Vec<&'static str> {
+    let (fields, uploads): (Vec<&str>, Vec<&str>) = (fields.collect(), uploads.collect());
+    profile::FIELDS
+        .into_iter()
+        .filter(|f| !fields.contains(f))
+        .chain(
+            needed
+                .iter()
+                .map(|u| u.as_str())
+                .filter(|u| !uploads.contains(u)),
+        )
+        .collect()
 }
 
 /// A token's application.
@@ -365,19 +380,15 @@ impl Store {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let mut missing: Vec<&'static str> = profile::FIELDS
-            .into_iter()
-            .filter(|f| !have.iter().any(|h| h == f))
-            .collect();
         let mut needed = vec![Upload::Qualification, Upload::BusinessLicense];
         if channel == Channel::Transfer {
             needed.push(Upload::Voucher);
         }
-        for u in needed {
-            if !docs.iter().any(|d| d == u.as_str()) {
-                missing.push(u.as_str());
-            }
-        }
+        let missing = missing(
+            have.iter().map(String::as_str),
+            docs.iter().map(String::as_str),
+            &needed,
+        );
         if !missing.is_empty() {
             return Ok(Err(Refused::Missing(missing)));
         }

@@ -221,18 +221,13 @@ pub fn yuan(fen: i64) -> String {
         .unwrap_or_else(|| fen.to_string())
 }
 
+/// The status as the bidder reads it: the domain's wording, with the next
+/// step added where there is one for the bidder.
 pub fn status_text(s: Status) -> &'static str {
     match s {
-        Status::Received => "审核中",
-        Status::Referred => "人工审核中",
         Status::Approved => "审核通过，待缴费",
-        Status::Rejected => "审核未通过",
         Status::Paid => "已缴费，保函出具中",
         Status::Issued => "保函已出具",
-        Status::IssueFailed => "出函失败",
-        Status::Withdrawn => "已撤回",
-        Status::Surrendered => "已退保",
-        Status::Invalidated => "保函已失效",
-        Status::Claimed => "已理赔",
+        other => other.zh(),
     }
 }
