@@ -23,6 +23,8 @@ pub struct Received {
     /// The business fields, decrypted (Fujian: without appkey, timestamp
     /// and sign).
     pub fields: Map,
+    /// When it arrived (before the stub answered).
+    pub at: std::time::Instant,
 }
 
 /// How the stub answers for now.
@@ -33,8 +35,11 @@ pub enum Mode {
     ServerError,
     /// A well-formed failure code (Fujian 0, ELY 302).
     FailureCode,
-    /// Answers after this long (longer than the caller's timeout).
+    /// Answers a failure after this long (longer than the caller's
+    /// timeout).
     Slow(Duration),
+    /// Accepts, answering after this long: a platform's own latency.
+    Latency(Duration),
 }
 
 #[derive(Default)]
@@ -50,6 +55,8 @@ pub struct PlatformStub {
     pub addr: SocketAddr,
     book: Arc<Mutex<Book>>,
     mode: Arc<Mutex<Mode>>,
+    serve: Arc<Serve>,
+    server: Arc<tokio::sync::Mutex<Option<Running>>>,
 }
 
 impl PlatformStub {
@@ -57,107 +64,39 @@ impl PlatformStub {
     pub async fn start(fujian: FujianPlatform, ely: ElyPlatform, port: u16) -> PlatformStub {
         let book = Arc::new(Mutex::new(Book::default()));
         let mode = Arc::new(Mutex::new(Mode::Accept));
-        let fujian = Arc::new(fujian);
-        let ely = Arc::new(ely);
-        let state = (book.clone(), mode.clone());
-        let with = warp::any().map(move || state.clone());
-        let fujian_route = warp::path!("fujian" / String)
-            .and(warp::post())
-            .and(warp::body::bytes())
-            .and(with.clone())
-            .then(
-                move |name: String,
-                      body: bytes::Bytes,
-                      (book, mode): (Arc<Mutex<Book>>, Arc<Mutex<Mode>>)| {
-                    let fujian = fujian.clone();
-                    async move {
-                        if let Some(r) =
-                            misbehave(&book, &mode, || json!({"code": 0, "message": "系统繁忙"}))
-                                .await
-                        {
-                            return r;
-                        }
-                        let answer = match Interface::parse(&name) {
-                            None => Err(format!("no interface {name}")),
-                            Some(i) => fujian::receive(
-                                i,
-                                &body,
-                                &fujian.profile,
-                                baohan_protocol::time::now(),
-                            )
-                            .map(|req| {
-                                let mut fields = req.to_map();
-                                for k in ["appkey", "timestamp", "sign"] {
-                                    fields.remove(k);
-                                }
-                                Received {
-                                    interface: i.name().into(),
-                                    fields,
-                                }
-                            })
-                            .map_err(|e| e.to_string()),
-                        };
-                        let reply = match answer {
-                            Ok(received) => {
-                                lock(&book).received.push(received);
-                                json!({"code": 1, "message": "成功"})
-                            }
-                            Err(why) => {
-                                lock(&book).refused.push(why.clone());
-                                json!({"code": 0, "message": why})
-                            }
-                        };
-                        warp::reply::json(&reply).into_response()
-                    }
-                },
-            );
-        let ely_route = warp::path!("ely")
-            .and(warp::post())
-            .and(warp::body::bytes())
-            .and(with)
-            .then(
-                move |body: bytes::Bytes, (book, mode): (Arc<Mutex<Book>>, Arc<Mutex<Mode>>)| {
-                    let ely = ely.clone();
-                    async move {
-                        let failure = || Value::Object(ely_reply(&ely, ResponseCode::ServerError));
-                        if let Some(r) = misbehave(&book, &mode, failure).await {
-                            return r;
-                        }
-                        let reply = match ely::codec::open_request(
-                            &body,
-                            &ely.profile,
-                            baohan_protocol::time::now(),
-                        ) {
-                            Ok(opened) => {
-                                lock(&book).received.push(Received {
-                                    interface: opened.transcode.code().into(),
-                                    fields: opened.business,
-                                });
-                                ely_reply(&ely, ResponseCode::Success)
-                            }
-                            Err(e) => {
-                                lock(&book).refused.push(e.to_string());
-                                e.response().to_map()
-                            }
-                        };
-                        warp::reply::json(&Value::Object(reply)).into_response()
-                    }
-                },
-            );
-        let (tx, rx) = tokio::sync::oneshot::channel();
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
             .await
             .unwrap_or_else(|e| panic!("stub port {port}: {e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-        tokio::spawn(async move {
-            let _ = tx.send(());
-            warp::serve(fujian_route.or(ely_route).unify())
-                .incoming(listener)
-                .run()
-                .await;
-        });
-        let _ = rx.await;
-        PlatformStub { addr, book, mode }
+        let serve: Arc<Serve> = Arc::new(routes(book.clone(), mode.clone(), fujian, ely));
+        let server = serve(listener);
+        PlatformStub {
+            addr,
+            book,
+            mode,
+            serve,
+            server: Arc::new(tokio::sync::Mutex::new(Some(server))),
+        }
+    }
+
+    /// Stops listening: idle connections are closed and new ones refused,
+    /// as when a platform's server is down.
+    pub async fn go_down(&self) {
+        if let Some((stop, task)) = self.server.lock().await.take() {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+    }
+
+    /// Listens again, on the same port.
+    pub async fn come_back(&self) {
+        let mut server = self.server.lock().await;
+        if server.is_none() {
+            let listener = tokio::net::TcpListener::bind(self.addr)
+                .await
+                .unwrap_or_else(|e| panic!("stub port {}: {e}", self.addr));
+            *server = Some((self.serve)(listener));
+        }
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -200,6 +139,125 @@ impl PlatformStub {
     }
 }
 
+/// A running server: what stops it, and its task.
+type Running = (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+);
+
+/// Serves on a listener until told to stop.
+type Serve = dyn Fn(tokio::net::TcpListener) -> Running + Send + Sync;
+
+/// The stub's routes, ready to serve on any listener.
+fn routes(
+    book: Arc<Mutex<Book>>,
+    mode: Arc<Mutex<Mode>>,
+    fujian: FujianPlatform,
+    ely: ElyPlatform,
+) -> impl Fn(tokio::net::TcpListener) -> Running + Send + Sync + 'static {
+    let fujian = Arc::new(fujian);
+    let ely = Arc::new(ely);
+    let state = (book, mode);
+    let with = warp::any().map(move || state.clone());
+    let fujian_route = warp::path!("fujian" / String)
+        .and(warp::post())
+        .and(warp::body::bytes())
+        .and(with.clone())
+        .then(
+            move |name: String,
+                  body: bytes::Bytes,
+                  (book, mode): (Arc<Mutex<Book>>, Arc<Mutex<Mode>>)| {
+                let fujian = fujian.clone();
+                async move {
+                    if let Some(r) =
+                        misbehave(&book, &mode, || json!({"code": 0, "message": "系统繁忙"})).await
+                    {
+                        return r;
+                    }
+                    let answer = match Interface::parse(&name) {
+                        None => Err(format!("no interface {name}")),
+                        Some(i) => {
+                            fujian::receive(i, &body, &fujian.profile, baohan_protocol::time::now())
+                                .map(|req| {
+                                    let mut fields = req.to_map();
+                                    for k in ["appkey", "timestamp", "sign"] {
+                                        fields.remove(k);
+                                    }
+                                    Received {
+                                        interface: i.name().into(),
+                                        fields,
+                                        at: std::time::Instant::now(),
+                                    }
+                                })
+                                .map_err(|e| e.to_string())
+                        }
+                    };
+                    let reply = match answer {
+                        Ok(received) => {
+                            lock(&book).received.push(received);
+                            json!({"code": 1, "message": "成功"})
+                        }
+                        Err(why) => {
+                            lock(&book).refused.push(why.clone());
+                            json!({"code": 0, "message": why})
+                        }
+                    };
+                    warp::reply::json(&reply).into_response()
+                }
+            },
+        );
+    let ely_route = warp::path!("ely")
+        .and(warp::post())
+        .and(warp::body::bytes())
+        .and(with)
+        .then(
+            move |body: bytes::Bytes, (book, mode): (Arc<Mutex<Book>>, Arc<Mutex<Mode>>)| {
+                let ely = ely.clone();
+                async move {
+                    let failure = || Value::Object(ely_reply(&ely, ResponseCode::ServerError));
+                    if let Some(r) = misbehave(&book, &mode, failure).await {
+                        return r;
+                    }
+                    let reply = match ely::codec::open_request(
+                        &body,
+                        &ely.profile,
+                        baohan_protocol::time::now(),
+                    ) {
+                        Ok(opened) => {
+                            lock(&book).received.push(Received {
+                                interface: opened.transcode.code().into(),
+                                fields: opened.business,
+                                at: std::time::Instant::now(),
+                            });
+                            latency(&mode).await;
+                            ely_reply(&ely, ResponseCode::Success)
+                        }
+                        Err(e) => {
+                            lock(&book).refused.push(e.to_string());
+                            e.response().to_map()
+                        }
+                    };
+                    warp::reply::json(&Value::Object(reply)).into_response()
+                }
+            },
+        );
+    let routes = fujian_route.or(ely_route).unify();
+    move |listener| {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let routes = routes.clone();
+        let task = tokio::spawn(async move {
+            warp::serve(routes)
+                .incoming(listener)
+                .graceful(async move {
+                    let _ = stopped.await;
+                })
+                .run()
+                .await;
+        });
+        (stop, task)
+    }
+}
+
 fn lock(book: &Mutex<Book>) -> std::sync::MutexGuard<'_, Book> {
     book.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -208,6 +266,14 @@ fn ely_reply(ely: &ElyPlatform, code: ResponseCode) -> Map {
     ely::codec::seal_response(code, None, None, false, &ely.profile)
         .map(|r| r.to_map())
         .unwrap_or_default()
+}
+
+/// In [`Mode::Latency`], waits before answering a callback it accepted.
+async fn latency(mode: &Mutex<Mode>) {
+    let now = *mode.lock().unwrap_or_else(|e| e.into_inner());
+    if let Mode::Latency(d) = now {
+        tokio::time::sleep(d).await;
+    }
 }
 
 /// Counts the hit, and answers for the current failure mode, if any.
@@ -219,7 +285,7 @@ async fn misbehave(
     lock(book).hits += 1;
     let now = *mode.lock().unwrap_or_else(|e| e.into_inner());
     match now {
-        Mode::Accept => None,
+        Mode::Accept | Mode::Latency(_) => None,
         Mode::ServerError => Some(
             warp::reply::with_status("boom", warp::http::StatusCode::INTERNAL_SERVER_ERROR)
                 .into_response(),

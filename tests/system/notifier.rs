@@ -148,6 +148,13 @@ fn business(spec: &str, name: &str) -> Value {
     Value::Object(m)
 }
 
+/// ELY102 with this application status.
+fn ely102(status: &str) -> Value {
+    let mut p = business("ely", "ELY102");
+    p["applicationStatus"] = json!(status);
+    p
+}
+
 #[tokio::test]
 async fn every_callback_kind_arrives_signed_decrypted_and_exact() {
     let _broker = harness::shared().await;
@@ -209,13 +216,8 @@ async fn through_an_outage_each_application_keeps_its_order() {
     })
     .await;
     r.stub.set_mode(Mode::FailureCode);
-    let status = |code: &str| {
-        let mut p = business("ely", "ELY102");
-        p["applicationStatus"] = json!(code);
-        p
-    };
-    let first = r.owe("ely-demo", "S-ORDER-A", "ELY102", status("05")).await;
-    let second = r.owe("ely-demo", "S-ORDER-A", "ELY102", status("03")).await;
+    let first = r.owe("ely-demo", "S-ORDER-A", "ELY102", ely102("05")).await;
+    let second = r.owe("ely-demo", "S-ORDER-A", "ELY102", ely102("03")).await;
     let other = r
         .owe(
             "fujian-demo",
@@ -224,17 +226,22 @@ async fn through_an_outage_each_application_keeps_its_order() {
             business("fujian", "baohannotice"),
         )
         .await;
-    // Failing: a failure code, then 500s, then answers too slow.
+    // Failing: a failure code, then 500s, then answers too slow, then
+    // refused connections.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     r.stub.set_mode(Mode::ServerError);
     tokio::time::sleep(Duration::from_millis(2000)).await;
     r.stub.set_mode(Mode::Slow(Duration::from_secs(2)));
     tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Then not listening at all: connections refused.
+    r.stub.go_down().await;
+    tokio::time::sleep(Duration::from_millis(3000)).await;
     assert!(r.stub.received().is_empty());
     // Nothing later was sent while the first was failing.
     let (_, attempts) = r.status(second).await;
     assert_eq!(attempts, 0, "the second waits for the first");
     r.stub.set_mode(Mode::Accept);
+    r.stub.come_back().await;
     r.wait_received(3, Duration::from_secs(20)).await;
 
     let order: Vec<String> = r
@@ -252,7 +259,9 @@ async fn through_an_outage_each_application_keeps_its_order() {
     assert!(attempts.len() >= 3, "{attempts:?}");
     let outcomes: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
     assert_eq!(outcomes.last(), Some(&"delivered"));
-    assert!(outcomes.contains(&"refused"), "{outcomes:?}");
+    for class in ["refused", "connect"] {
+        assert!(outcomes.contains(&class), "{class}: {outcomes:?}");
+    }
     // The waits between attempts grow with the schedule.
     let gaps: Vec<i64> = attempts
         .windows(2)
@@ -273,12 +282,8 @@ async fn past_its_deadline_a_callback_is_dead_parked_and_holds_back_the_rest() {
     })
     .await;
     r.stub.set_mode(Mode::ServerError);
-    let head = r
-        .owe("ely-demo", "S-DEAD", "ELY102", business("ely", "ELY102"))
-        .await;
-    let next = r
-        .owe("ely-demo", "S-DEAD", "ELY102", business("ely", "ELY102"))
-        .await;
+    let head = r.owe("ely-demo", "S-DEAD", "ELY102", ely102("05")).await;
+    let next = r.owe("ely-demo", "S-DEAD", "ELY102", ely102("03")).await;
     for _ in 0..100 {
         if r.status(head).await.0 == "dead" {
             break;
@@ -316,6 +321,23 @@ async fn past_its_deadline_a_callback_is_dead_parked_and_holds_back_the_rest() {
         "the dead callback's message is in the dead-letter queue"
     );
     let _ = conn.close(200, "done".into()).await;
+    // An operator resends it (`baohanctl callbacks resend`): it goes, then
+    // the one it held back, in order.
+    let ops = r.app.store.clone().publishing_to(r.publisher.clone());
+    assert_eq!(
+        ops.resend(head, "ops-test").await.unwrap(),
+        baohan_store::callbacks::Resent::Resent
+    );
+    r.wait_received(2, Duration::from_secs(20)).await;
+    assert_eq!(r.delivered(head).await, ("delivered".into(), 2));
+    assert_eq!(r.delivered(next).await, ("delivered".into(), 1));
+    let order: Vec<String> = r
+        .stub
+        .received()
+        .iter()
+        .map(|x| x.fields["applicationStatus"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(order, ["05", "03"]);
     r.stop().await;
 }
 

@@ -143,7 +143,7 @@ async fn delivering_every_command_again_or_replaying_the_journal_changes_nothing
         queue: Some(WorkQueue::Underwriting),
         ..Selection::default()
     };
-    let report = replay(&s.app.amqp, &s.app.topology, &into_underwriting)
+    let report = replay(&s.app.amqp, &s.app.topology, &into_underwriting, |_| {})
         .await
         .unwrap();
     assert_eq!(report.matched, 4, "{report:?}");
@@ -169,7 +169,7 @@ async fn delivering_every_command_again_or_replaying_the_journal_changes_nothing
         dry_run: true,
         ..Selection::default()
     };
-    let report = replay(&s.app.amqp, &s.app.topology, &callbacks)
+    let report = replay(&s.app.amqp, &s.app.topology, &callbacks, |_| {})
         .await
         .unwrap();
     assert_eq!(report.matched, 3, "{report:?}");
@@ -187,7 +187,9 @@ async fn delivering_every_command_again_or_replaying_the_journal_changes_nothing
         dry_run: true,
         ..Selection::default()
     };
-    let report = replay(&s.app.amqp, &s.app.topology, &fujian).await.unwrap();
+    let report = replay(&s.app.amqp, &s.app.topology, &fujian, |_| {})
+        .await
+        .unwrap();
     assert_eq!(
         report.matched, 3,
         "two baohanapply and a giveupnotice: {report:?}"

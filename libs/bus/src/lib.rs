@@ -7,12 +7,14 @@
 //! - [`publish`]: a publisher that waits for the broker's confirm.
 //! - [`consume`]: the harness every worker runs: prefetch, batched acks,
 //!   retries through the delay queues, graceful shutdown, reconnection.
+//! - [`dlq`]: the dead-letter queues: depths, a look inside, redrive.
 //! - [`replay`]: the journal, republished into one queue after an incident.
 //! - [`ack`]: the window that makes batched (`multiple`) acks safe.
 
 pub mod ack;
 pub mod connect;
 pub mod consume;
+pub mod dlq;
 pub mod message;
 pub mod publish;
 pub mod replay;

@@ -68,11 +68,13 @@ pub struct Report {
 /// With no message for this long, the journal has been read to its end.
 const IDLE: Duration = Duration::from_secs(2);
 
-/// Replays the selected journal messages into their queues.
+/// Replays the selected journal messages into their queues, calling
+/// `progress` after each message it republished.
 pub async fn replay(
     uri: &str,
     topology: &Topology,
     selection: &Selection,
+    mut progress: impl FnMut(&Report),
 ) -> Result<Report, BusError> {
     let until = secs(selection.until.unwrap_or_else(SystemTime::now));
     let conn = connect::open(uri, "baohan-replay").await?;
@@ -162,7 +164,10 @@ pub async fn replay(
                 )
                 .await?;
             match confirm.await? {
-                Confirmation::Ack(None) => report.republished += 1,
+                Confirmation::Ack(None) => {
+                    report.republished += 1;
+                    progress(&report);
+                }
                 Confirmation::Ack(Some(_)) => {
                     return Err(BusError::Unroutable(topology.queue(queue)));
                 }

@@ -28,6 +28,11 @@ pub struct Due {
     /// Attempts made before this one.
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
+    /// Where the schedule and the deadline count from: when it was
+    /// written, or last resent by an operator.
+    pub since: DateTime<Utc>,
+    /// Attempts made since then.
+    pub tries: i32,
 }
 
 /// What one attempt did, as the attempts log keeps it.
@@ -132,7 +137,8 @@ impl Store {
         }
         let row = tx
             .query_opt(
-                "select id, interface, seq, payload, attempts, created_at, next_attempt_at, status
+                "select id, interface, seq, payload, attempts, created_at, next_attempt_at, status,
+                   coalesce(resent_at, created_at), attempts - attempts_before_resend
                  from callbacks
                  where platform_id = $1 and subject = $2 and status <> 'delivered'
                  order by seq limit 1",
@@ -160,6 +166,8 @@ impl Store {
             payload: row.get(3),
             attempts: row.get(4),
             created_at: row.get(5),
+            since: row.get(8),
+            tries: row.get(9),
         };
         let number = due.attempts + 1;
         let attempt = send(due).await;

@@ -7,6 +7,7 @@
 //! - [`processed`]: message ids each consumer has applied.
 //! - [`applications`]: a decided application, its personal data and the
 //!   callbacks it owes, written once per command.
+//! - [`callbacks`]: the operator's side of callbacks: list, resend.
 //! - [`delivery`]: the notifier's side: one application's callbacks at a
 //!   time, in order, with the attempts log.
 //! - [`outbox`]: events written with the change they announce, published
@@ -19,6 +20,7 @@
 //! data lives only in `personal_data` (see the first migration).
 
 pub mod applications;
+pub mod callbacks;
 pub mod delivery;
 pub mod guarantees;
 pub mod inbound;

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "delivery",
         include_str!("../migrations/0004_delivery.sql"),
     ),
+    (5, "resend", include_str!("../migrations/0005_resend.sql")),
 ];
 
 /// Any fixed number, the same in every replica.

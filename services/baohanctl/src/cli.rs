@@ -31,6 +31,92 @@ pub enum Command {
     /// Republishes journal messages into one work queue (after an
     /// incident); consumers skip what they applied before.
     Replay(ReplayArgs),
+    /// The callbacks owed to the platforms: list them, resend them.
+    #[command(subcommand)]
+    Callbacks(CallbacksCommand),
+    /// The dead-letter queues: what is parked, and moving it back.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+}
+
+/// Where the settings come from, for the commands that reach the store or
+/// the broker.
+#[derive(Args)]
+pub struct ConfigArg {
+    /// The TOML settings; else BAOHAN_CONFIG, else config/local.toml.
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum CallbacksCommand {
+    /// Callbacks, oldest first, without their payloads.
+    List {
+        #[arg(long, value_parser = ["pending", "delivered", "dead"])]
+        status: Option<String>,
+        #[arg(long)]
+        platform: Option<String>,
+        /// The application's number on the platform (applyno,
+        /// applicationId) or its id.
+        #[arg(long)]
+        application: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        /// One JSON object a line, for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Makes callbacks pending and due now, their schedule and deadline
+    /// started afresh, and wakes the notifier for them.
+    Resend {
+        /// The callbacks' ids.
+        #[arg(required_unless_present = "dead", conflicts_with = "dead")]
+        ids: Vec<String>,
+        /// Every dead callback (narrowed by --platform and --since).
+        #[arg(long)]
+        dead: bool,
+        #[arg(long, requires = "dead")]
+        platform: Option<String>,
+        /// Only those that died (their last attempt) at or after this
+        /// moment (RFC 3339).
+        #[arg(long, requires = "dead")]
+        since: Option<String>,
+        /// Who resends, for the record; else $USER.
+        #[arg(long)]
+        operator: Option<String>,
+        /// Do not ask before resending.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DlqCommand {
+    /// Without a queue: how many messages each dead-letter queue holds.
+    /// With one: its messages (metadata only), left in place.
+    List {
+        #[arg(value_enum)]
+        queue: Option<QueueName>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Moves what a dead-letter queue holds back to its work queue.
+    Redrive {
+        #[arg(value_enum)]
+        queue: QueueName,
+        /// Do not ask before moving.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
 }
 
 #[derive(Args)]
@@ -56,10 +142,11 @@ pub struct ReplayArgs {
     /// Count what would be replayed, publish nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// The TOML settings (broker and prefix); else BAOHAN_CONFIG, else
-    /// config/local.toml.
+    /// Do not ask before republishing.
     #[arg(long)]
-    pub config: Option<std::path::PathBuf>,
+    pub yes: bool,
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -69,6 +156,19 @@ pub enum QueueName {
     Claims,
     Refunds,
     Notifier,
+}
+
+impl QueueName {
+    pub fn work_queue(self) -> baohan_bus::WorkQueue {
+        use baohan_bus::WorkQueue;
+        match self {
+            QueueName::Underwriting => WorkQueue::Underwriting,
+            QueueName::Issuance => WorkQueue::Issuance,
+            QueueName::Claims => WorkQueue::Claims,
+            QueueName::Refunds => WorkQueue::Refunds,
+            QueueName::Notifier => WorkQueue::Notifier,
+        }
+    }
 }
 
 #[derive(Subcommand)]

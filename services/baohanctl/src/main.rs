@@ -1,9 +1,14 @@
 //! `baohanctl`: what the integration engineer runs while on the phone with
-//! a platform's engineer. Exit codes: 0 ok, 1 verification or decryption
-//! failed, 2 usage (bad arguments, unreadable keys or input).
+//! a platform's engineer, and what an operator runs after an incident.
+//! Exit codes: 0 ok, 1 verification or decryption failed (or an operator
+//! command failed or was not confirmed), 2 usage (bad arguments,
+//! unreadable keys or input).
 
+mod callbacks;
 mod cli;
+mod console;
 mod diagnose;
+mod dlq;
 mod ely;
 mod fujian;
 mod gm;
@@ -32,6 +37,8 @@ fn main() -> ExitCode {
         cli::Command::Ely(cmd) => ely::run(cmd),
         cli::Command::Diagnose(cmd) => diagnose::run(cmd),
         cli::Command::Replay(args) => replay::run(args),
+        cli::Command::Callbacks(cmd) => callbacks::run(cmd),
+        cli::Command::Dlq(cmd) => dlq::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,59 +1,64 @@
 //! `baohanctl replay`: journal messages, republished into their queues.
+//! A dry run first counts what the selection matches; that count is the
+//! plan, and the progress bar's total.
 
-use crate::cli::{QueueName, ReplayArgs};
-use crate::{Failure, Outcome};
+use crate::Outcome;
+use crate::cli::ReplayArgs;
+use crate::console::{self, Context, Progress};
 use baohan_bus::replay::{self, From, Selection};
-use baohan_bus::{Topology, WorkQueue, connect};
-use std::time::SystemTime;
-
-fn moment(flag: &str, text: &str) -> Result<SystemTime, Failure> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(SystemTime::from)
-        .map_err(|e| {
-            Failure::Usage(format!(
-                "{flag} {text:?}: {e} (RFC 3339, e.g. 2026-11-30T09:00:00+08:00)"
-            ))
-        })
-}
 
 pub fn run(args: ReplayArgs) -> Outcome {
-    let selection = Selection {
-        queue: args.queue.map(|q| match q {
-            QueueName::Underwriting => WorkQueue::Underwriting,
-            QueueName::Issuance => WorkQueue::Issuance,
-            QueueName::Claims => WorkQueue::Claims,
-            QueueName::Refunds => WorkQueue::Refunds,
-            QueueName::Notifier => WorkQueue::Notifier,
-        }),
+    let mut selection = Selection {
+        queue: args.queue.map(|q| q.work_queue()),
         from: match &args.since {
             None => From::First,
-            Some(text) => From::Time(moment("--since", text)?),
+            Some(text) => From::Time(console::moment("--since", text)?),
         },
-        until: args
-            .until
-            .as_deref()
-            .map(|t| moment("--until", t))
-            .transpose()?,
+        // Fixed now, so that the count and the replay cover the same span.
+        until: Some(
+            args.until
+                .as_deref()
+                .map(|t| console::moment("--until", t))
+                .transpose()?
+                .unwrap_or_else(std::time::SystemTime::now),
+        ),
         kind: args.kind,
         platform: args.platform,
-        dry_run: args.dry_run,
+        dry_run: true,
     };
-    let path = baohan_config::path_from(args.config);
-    let settings =
-        baohan_config::Settings::load(&path).map_err(|e| Failure::Usage(e.to_string()))?;
-    let uri = connect::uri(&settings.broker).map_err(|e| Failure::Usage(e.to_string()))?;
-    let topology = Topology::new(&settings.broker);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Usage(e.to_string()))?;
-    let report = runtime
-        .block_on(replay::replay(&uri, &topology, &selection))
-        .map_err(|e| Failure::Check(format!("replay: {e}")))?;
+    let cx = Context::load(args.config.config)?;
+    let (uri, topology) = cx.broker()?;
+    let counted = cx
+        .runtime
+        .block_on(replay::replay(&uri, &topology, &selection, |_| {}))
+        .map_err(console::failed("replay"))?;
+    let report = if args.dry_run {
+        counted
+    } else {
+        let mut plan = vec![format!(
+            "replay: {} of {} journal messages match ({}), republished to:",
+            counted.matched,
+            counted.read,
+            describe(&selection)
+        )];
+        plan.extend(counted.by_queue.iter().map(|(q, n)| format!("  {q}: {n}")));
+        console::confirm(&plan, args.yes)?;
+        selection.dry_run = false;
+        let total: u64 = counted.by_queue.values().sum();
+        let mut bar = Progress::new("replay", total);
+        let report = cx
+            .runtime
+            .block_on(replay::replay(&uri, &topology, &selection, |r| {
+                bar.set(r.republished)
+            }))
+            .map_err(console::failed("replay"))?;
+        bar.finish();
+        report
+    };
     println!(
         "{}",
         serde_json::json!({
-            "dry_run": selection.dry_run,
+            "dry_run": args.dry_run,
             "read": report.read,
             "matched": report.matched,
             "republished": report.republished,
@@ -61,4 +66,14 @@ pub fn run(args: ReplayArgs) -> Outcome {
         })
     );
     Ok(())
+}
+
+fn describe(s: &Selection) -> String {
+    let any = |v: &Option<String>| v.clone().unwrap_or_else(|| "any".into());
+    format!(
+        "kind {}, platform {}, queue {}",
+        any(&s.kind),
+        any(&s.platform),
+        s.queue.map_or("each bound one", |q| q.name())
+    )
 }

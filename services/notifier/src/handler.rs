@@ -135,13 +135,8 @@ impl Notifier {
         let next = if outcome == "delivered" {
             Next::Delivered
         } else {
-            self.schedule.after_failure(
-                due.attempts + 1,
-                due.created_at,
-                Utc::now(),
-                retry_after,
-                jitter(),
-            )
+            self.schedule
+                .after_failure(due.tries + 1, due.since, Utc::now(), retry_after, jitter())
         };
         if next != Next::Delivered {
             tracing::warn!(callback = %due.id, platform = %platform.id, interface = %due.interface, outcome, ?next, "callback attempt failed");

@@ -17,13 +17,14 @@ pub struct Schedule {
 
 impl Schedule {
     /// After failed attempt number `attempt` (1-based) of a callback
-    /// written at `created`: when to try again, or dead. `jitter` is a
+    /// whose schedule counts from `since` (written, or resent by an
+    /// operator): when to try again, or dead. `jitter` is a
     /// fraction in [0, 1) from the caller's randomness; the wait is
     /// stretched by up to a fifth.
     pub fn after_failure(
         &self,
         attempt: i32,
-        created: DateTime<Utc>,
+        since: DateTime<Utc>,
         now: DateTime<Utc>,
         retry_after: Option<Duration>,
         jitter: f64,
@@ -43,7 +44,7 @@ impl Schedule {
             None => stretched,
         };
         let at = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
-        let deadline = created
+        let deadline = since
             + chrono::Duration::from_std(self.deadline).unwrap_or(chrono::Duration::hours(72));
         if at > deadline {
             Next::Dead
