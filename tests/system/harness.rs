@@ -13,7 +13,6 @@ use lapin::types::ShortString;
 use std::net::SocketAddr;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 /// Tests share one RabbitMQ. Most only read it (`shared`); a test that
 /// restarts it takes it alone (`exclusive`), so the others never see the
@@ -35,20 +34,7 @@ pub fn load() -> Settings {
 /// The local settings, with a database and a broker prefix made for one
 /// test. The database is created empty; `migrate` is the caller's to run.
 pub async fn settings() -> Settings {
-    let mut settings = load();
-    let tag = Uuid::new_v4().simple().to_string()[..12].to_owned();
-    let name = format!("baohan_t_{tag}");
-    let admin = Store::connect(&settings.database).unwrap();
-    admin
-        .client()
-        .await
-        .expect("PostgreSQL is up: run deploy/local/servers.sh up")
-        .batch_execute(&format!("create database {name}"))
-        .await
-        .unwrap();
-    let base = settings.database.url.rsplit_once('/').unwrap().0.to_owned();
-    settings.database.url = format!("{base}/{name}");
-    settings.broker.prefix = format!("t{tag}");
+    let mut settings = baohan_tests::fleet::scratch_settings().await;
     settings.ingress.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     settings
 }
@@ -147,6 +133,11 @@ impl TestApp {
         s.ops.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.portal.sms = format!("file:{}", self.sms_path().display());
         s
+    }
+
+    /// This test's broker prefix (names its queues and its files).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// Where this test's SMS land (the portal's file sink).

@@ -5,6 +5,7 @@
 
 mod browser;
 mod consumer;
+mod crash;
 mod harness;
 mod ingress;
 mod notifier;

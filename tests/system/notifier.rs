@@ -3,10 +3,9 @@
 //! order, and through an outage.
 
 use crate::harness::{self, TestApp};
-use baohan_bus::message::Outgoing;
-use baohan_bus::{CallbackDue, Event, Exchange, Publisher};
+use baohan_bus::Publisher;
 use baohan_telemetry::service::Service;
-use baohan_telemetry::trace::TraceParent;
+use baohan_tests::fleet;
 use baohan_tests::platform::{ElyPlatform, FujianPlatform, plain};
 use baohan_tests::stub::{Mode, PlatformStub};
 use serde_json::{Value, json};
@@ -54,32 +53,15 @@ async fn start(adjust: impl Fn(&mut baohan_config::Settings)) -> Running {
 impl Running {
     /// Writes a callback row as a worker would, and announces it.
     async fn owe(&self, platform: &str, subject: &str, interface: &str, payload: Value) -> Uuid {
-        let id = Uuid::new_v4();
-        let client = self.app.store.client().await.unwrap();
-        client
-            .execute(
-                "insert into callbacks (id, platform_id, interface, subject, seq, payload)
-                 select $1, $2, $3, $4, coalesce(max(seq), 0) + 1, $5
-                 from callbacks where platform_id = $2 and subject = $4",
-                &[&id, &platform, &interface, &subject, &payload],
-            )
-            .await
-            .unwrap();
-        let event = Event::Callback(CallbackDue {
-            callback_id: id,
-            platform_id: platform.into(),
-            interface: interface.into(),
-            subject: subject.into(),
-        });
-        self.publisher
-            .publish(
-                Exchange::Events,
-                &Outgoing::event(Uuid::new_v4(), &event).unwrap(),
-                &TraceParent::root(),
-            )
-            .await
-            .unwrap();
-        id
+        fleet::owe(
+            &self.app.store,
+            &self.publisher,
+            platform,
+            subject,
+            interface,
+            &payload,
+        )
+        .await
     }
 
     async fn wait_received(&self, n: usize, within: Duration) {

@@ -251,3 +251,175 @@ async fn a_burst_on_a_small_pool_is_decided_and_published_at_once() {
     assert_eq!(handled(&s, "done").await, 40);
     s.stop().await;
 }
+
+/// A day of traffic, delivered to the platforms; then the whole day's
+/// journal replayed into every queue with the notifier running. No
+/// business effect repeats and the platforms see nothing again; then an
+/// operator asks for one callback again, and exactly that one goes.
+#[tokio::test]
+async fn a_whole_day_replayed_repeats_nothing_and_only_what_is_asked_goes_again() {
+    use baohan_store::callbacks::{Filter, Resent};
+    use baohan_tests::fleet;
+    use baohan_tests::platform::{ElyPlatform, FujianPlatform};
+    use baohan_tests::stub::PlatformStub;
+
+    let _broker = harness::shared().await;
+    let s = Stack::start().await;
+    let platforms = harness::load();
+    let stub = PlatformStub::start(
+        FujianPlatform::demo(&platforms),
+        ElyPlatform::demo(&platforms),
+        0,
+    )
+    .await;
+    let mut settings = s.app.settings_with_env(stub.env());
+    settings.notifier.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let service = notifier::Application::build(settings).await.unwrap();
+    let stop_notifier = tokio_util::sync::CancellationToken::new();
+    let notifier_task = tokio::spawn({
+        use baohan_telemetry::service::Service;
+        service.run_until_stopped(stop_notifier.clone())
+    });
+
+    // The day: ELY approved and paid, ELY approved, ELY rejected; Fujian
+    // approved and Fujian rejected.
+    let day = [
+        (Platform::Ely, "ELY-DAY-1", false),
+        (Platform::Ely, "ELY-DAY-2", false),
+        (Platform::Ely, "ELY-DAY-3", true),
+        (Platform::Fujian, "FJ-DAY-1", false),
+        (Platform::Fujian, "FJ-DAY-2", true),
+    ];
+    for (i, (p, no, bad)) in day.iter().enumerate() {
+        let section = format!("S-DAY-{i}");
+        s.apply(
+            *p,
+            Apply {
+                no,
+                amount: "119800.00",
+                section: &section,
+                bad: *bad,
+            },
+        )
+        .await;
+    }
+    for (p, no, bad) in day {
+        s.wait_for(p, no, if bad { "rejected" } else { "approved" })
+            .await;
+    }
+    let token = s.token(Platform::Ely, "ELY-DAY-1").await;
+    let mut bidder = s.bidder().await;
+    portal::complete(&mut bidder, &token, Platform::Ely).await;
+    assert_eq!(
+        portal::pay(&mut bidder, &token, "sandbox").await.status,
+        201
+    );
+    s.wait_for(Platform::Ely, "ELY-DAY-1", "paid").await;
+    portal::first_sms(&s).await;
+    // ELY102 01 and 05, 01, 02; baohannotice for the rejection (an
+    // approved Fujian application is announced at issuance).
+    let owed = 5;
+    for _ in 0..200 {
+        if fleet::delivered(&s.app.store).await == owed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let all = s
+        .app
+        .store
+        .callbacks(&Filter {
+            limit: 100,
+            ..Filter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(fleet::delivered(&s.app.store).await, owed, "{all:#?}");
+    assert_eq!(stub.received().len(), owed as usize);
+
+    let attempts = || async {
+        s.app
+            .store
+            .client()
+            .await
+            .unwrap()
+            .query_one("select count(*) from callback_attempts", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    let before = snapshot(&s).await;
+    let attempts_before = attempts().await;
+    let done_before = handled(&s, "done").await;
+
+    // The whole journal, into every queue its messages were routed to.
+    let report = replay(&s.app.amqp, &s.app.topology, &Selection::default(), |_| {})
+        .await
+        .unwrap();
+    let notifier_queue = s.app.topology.queue(WorkQueue::Notifier);
+    assert_eq!(
+        report.by_queue.get(&notifier_queue),
+        Some(&(owed as u64)),
+        "{report:?}"
+    );
+    let commands = report.by_queue[&s.app.topology.queue(WorkQueue::Underwriting)];
+    assert_eq!(commands, 5, "{report:?}");
+    for _ in 0..200 {
+        let (waiting, _) = fleet::counts(&s.app.amqp, &s.app.topology, WorkQueue::Notifier).await;
+        if handled(&s, "done").await >= done_before + commands && waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Time for a repeated callback to have gone out, were it to go.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(handled(&s, "done").await, done_before + commands);
+    assert_eq!(snapshot(&s).await, before);
+    assert_eq!(attempts().await, attempts_before);
+    assert_eq!(stub.received().len(), owed as usize, "nothing sent again");
+
+    // The operator asks for ELY-DAY-1's latest callback again (its
+    // platform lost it): that one goes, nothing else.
+    let latest = s
+        .app
+        .store
+        .callbacks(&Filter {
+            application: Some("ELY-DAY-1".into()),
+            limit: 10,
+            ..Filter::default()
+        })
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(latest.seq, 2);
+    let ops = s
+        .app
+        .store
+        .clone()
+        .publishing_to(baohan_bus::Publisher::new(
+            s.app.amqp.clone(),
+            "test-ops",
+            s.app.topology.clone(),
+        ));
+    assert_eq!(
+        ops.resend(latest.id, "ops-test").await.unwrap(),
+        Resent::Resent
+    );
+    for _ in 0..100 {
+        if stub.received().len() > owed as usize {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let received = stub.received();
+    assert_eq!(received.len(), owed as usize + 1);
+    let again = received.last().unwrap();
+    assert_eq!(again.fields["applicationId"], json!("ELY-DAY-1"));
+    assert_eq!(again.fields["applicationStatus"], json!("05"));
+
+    stop_notifier.cancel();
+    notifier_task.await.unwrap();
+    s.stop().await;
+}
