@@ -389,3 +389,52 @@ async fn an_open_breaker_probes_instead_of_sending_everything_and_drains_after()
     }
     r.stop().await;
 }
+
+#[tokio::test]
+async fn a_platform_that_comes_back_gets_its_backlog_at_once_not_at_the_next_scheduled_retry() {
+    let _broker = harness::shared().await;
+    let r = start(|s| {
+        s.broker.retry_delays_secs = vec![1, 2, 30];
+        s.notifier.schedule_secs = vec![30];
+        s.notifier.breaker_failures = 2;
+        s.notifier.breaker_probe_secs = 1;
+    })
+    .await;
+    r.stub.set_mode(Mode::ServerError);
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(
+            r.owe("ely-demo", &format!("S-BACK-{i}"), "ELY102", ely102("01"))
+                .await,
+        );
+    }
+    // Each tried and failed: the next try is 30 s away.
+    for _ in 0..100 {
+        let mut tried = 0;
+        for id in &ids {
+            tried += i32::from(r.status(*id).await.1 > 0);
+        }
+        if tried >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    r.stub.set_mode(Mode::Accept);
+    let back = std::time::Instant::now();
+    // A new callback is the probe; its success wakes the backlog.
+    ids.push(
+        r.owe("ely-demo", "S-BACK-NEW", "ELY102", ely102("01"))
+            .await,
+    );
+    r.wait_received(5, Duration::from_secs(15)).await;
+    assert!(
+        back.elapsed() < Duration::from_secs(15),
+        "drained {:?} after the platform came back",
+        back.elapsed()
+    );
+    for id in ids {
+        assert_eq!(r.delivered(id).await.0, "delivered");
+    }
+    r.stop().await;
+}

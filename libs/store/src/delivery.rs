@@ -10,7 +10,9 @@
 //! dead one holds back the rest until an operator resends it
 //! (docs/delivery.md).
 
+use crate::outbox::{self, Staged};
 use crate::{Store, StoreError};
+use baohan_bus::{CallbackDue, Event};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::future::Future;
@@ -220,6 +222,46 @@ impl Store {
             id,
             next: attempt.next,
         })
+    }
+
+    /// After a platform's outage: its pending callbacks are due now, and a
+    /// callback event is staged for the head of each application that has
+    /// any, to wake a notifier for it. Returns how many were woken.
+    pub async fn all_due_now(&self, platform_id: &str) -> Result<usize, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "update callbacks set next_attempt_at = now()
+             where platform_id = $1 and status = 'pending' and next_attempt_at > now()",
+            &[&platform_id],
+        )
+        .await?;
+        let heads = tx
+            .query(
+                "select distinct on (subject) id, interface, subject from callbacks
+                 where platform_id = $1 and status <> 'delivered'
+                 order by subject, seq",
+                &[&platform_id],
+            )
+            .await?;
+        let mut staged = Staged::default();
+        for row in &heads {
+            outbox::stage(
+                &tx,
+                &mut staged,
+                &Event::Callback(CallbackDue {
+                    callback_id: row.get(0),
+                    platform_id: platform_id.to_owned(),
+                    interface: row.get(1),
+                    subject: row.get(2),
+                }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        drop(client);
+        self.publish_staged(staged).await;
+        Ok(heads.len())
     }
 
     /// The attempts of one callback, in order: `(attempt, outcome,

@@ -57,11 +57,13 @@ impl Notifier {
     pub async fn drain(&self, platform: &Platform, subject: &str) -> Outcome {
         let id = platform.id.as_str();
         loop {
+            // The breaker is asked once the slot is ours: attempts queued
+            // for a slot when it opened must not go.
+            let permit = self.limits.slot(id).await;
             let admit = self.limits.admit(id, Instant::now());
             if let Admit::Wait(wait) = admit {
                 return Outcome::RetryAfter(wait, format!("breaker open for {id}"));
             }
-            let permit = self.limits.slot(id).await;
             let step = self
                 .store
                 .deliver_head(id, subject, |due| self.attempt(platform, due))
@@ -72,10 +74,13 @@ impl Notifier {
                     next: next @ (Next::Delivered | Next::RetryAt(_)),
                     ..
                 }) => {
-                    let state = self
-                        .limits
-                        .record(id, *next == Next::Delivered, Instant::now());
+                    let (state, recovered) =
+                        self.limits
+                            .record(id, *next == Next::Delivered, Instant::now());
                     self.breakers.with_label_values(&[id]).set(state.gauge());
+                    if recovered {
+                        self.platform_is_back(id).await;
+                    }
                 }
                 _ if admit == Admit::Probe => self.limits.abandon_probe(id, Instant::now()),
                 _ => {}
@@ -102,6 +107,24 @@ impl Notifier {
                     next: Next::Dead,
                 }) => Outcome::Reject(format!("callback {id} is dead")),
             };
+        }
+    }
+
+    /// A probe got through after an outage: every callback the platform
+    /// is owed becomes due now and each application is woken, instead of
+    /// waiting out the schedule's long waits. The drain that follows goes
+    /// through the same limits as everything else.
+    async fn platform_is_back(&self, platform: &str) {
+        match self.store.all_due_now(platform).await {
+            Ok(woken) => {
+                tracing::info!(
+                    platform,
+                    applications = woken,
+                    "platform is back: its backlog is due now"
+                );
+            }
+            // The schedule still delivers them, later.
+            Err(e) => tracing::warn!(platform, error = %e, "platform is back, backlog not woken"),
         }
     }
 

@@ -81,6 +81,10 @@ impl Application {
             .await
             .map_err(|source| StartError::Listen { addr, source })?;
         let (registry, deliveries, latency, breakers, backlog) = metrics();
+        // Readiness probes the broker with it, and a platform that comes
+        // back has its backlog woken through it (the outbox's relay in the
+        // workers sends what it could not).
+        let publisher = Publisher::new(uri.clone(), "baohan-notifier", topology.clone());
         let limits = limits::Limits::new(limits::Settings {
             failures_to_open: n.breaker_failures,
             probe_every: Duration::from_secs(n.breaker_probe_secs),
@@ -99,7 +103,7 @@ impl Application {
                 topology: topology.clone(),
             },
             notifier: Arc::new(Notifier {
-                store,
+                store: store.publishing_to(publisher.clone()),
                 platforms: settings.platforms,
                 http,
                 schedule,
@@ -108,7 +112,7 @@ impl Application {
                 limits,
                 breakers,
             }),
-            probe: Publisher::new(uri, "baohan-notifier-probe", topology),
+            probe: publisher,
         })
     }
 

@@ -115,14 +115,17 @@ impl Limits {
         })
     }
 
-    /// The result of an attempt that was admitted.
-    pub fn record(&self, platform: &str, ok: bool, now: Instant) -> State {
+    /// The result of an attempt that was admitted: the breaker's state
+    /// after it, and whether this success closed an open breaker (the
+    /// platform is back: its backlog may go now).
+    pub fn record(&self, platform: &str, ok: bool, now: Instant) -> (State, bool) {
         let (open_after, probe_every) = (
             self.settings.failures_to_open.max(1),
             self.settings.probe_every,
         );
         self.with(platform, now, |p| {
             let b = &mut p.breaker;
+            let was = b.state;
             if ok {
                 *b = Breaker::default();
             } else {
@@ -132,7 +135,7 @@ impl Limits {
                     b.next_probe = Some(now + probe_every);
                 }
             }
-            b.state
+            (b.state, ok && was != State::Closed)
         })
     }
 
@@ -189,9 +192,9 @@ mod tests {
         let t0 = Instant::now();
         for _ in 0..2 {
             assert_eq!(l.admit("p", t0), Admit::Go);
-            assert_eq!(l.record("p", false, t0), State::Closed);
+            assert_eq!(l.record("p", false, t0), (State::Closed, false));
         }
-        assert_eq!(l.record("p", false, t0), State::Open);
+        assert_eq!(l.record("p", false, t0), (State::Open, false));
         assert_eq!(
             l.admit("p", t0 + Duration::from_secs(10)),
             Admit::Wait(Duration::from_secs(20))
@@ -203,15 +206,17 @@ mod tests {
         // While the probe is out, the rest wait.
         assert!(matches!(l.admit("p", t1), Admit::Wait(_)));
         // A failed probe opens it again for a full interval.
-        assert_eq!(l.record("p", false, t1), State::Open);
+        assert_eq!(l.record("p", false, t1), (State::Open, false));
         assert_eq!(
             l.admit("p", t1 + Duration::from_secs(1)),
             Admit::Wait(Duration::from_secs(29))
         );
         let t2 = t1 + Duration::from_secs(30);
         assert_eq!(l.admit("p", t2), Admit::Probe);
-        assert_eq!(l.record("p", true, t2), State::Closed);
+        // Its success closes it, and says the platform is back, once.
+        assert_eq!(l.record("p", true, t2), (State::Closed, true));
         assert_eq!(l.admit("p", t2), Admit::Go);
+        assert_eq!(l.record("p", true, t2), (State::Closed, false));
     }
 
     #[tokio::test]
