@@ -26,12 +26,16 @@ step "RabbitMQ and PostgreSQL (deploy/local/servers.sh up)"
 # apt on a fresh machine and reuses them when they are already running.
 deploy/local/servers.sh up
 
-step "headless Chromium (the portal's browser test)"
-# Debian's chromium, and a CJK font so the page renders as bidders see it.
-if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; then
+step "headless Chromium, CJK fonts, poppler (the portal's browser test, the letter)"
+# Debian's chromium and a CJK font so the page renders as bidders see it;
+# the letter's font (fonts-wqy-microhei); pdftotext and pdftoppm read the
+# letters back.
+if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null \
+  || ! fc-list 2>/dev/null | grep -qi "wenquanyi zen hei" \
+  || [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq || true
-  apt-get install -y -qq --no-install-recommends chromium fonts-wqy-zenhei >/dev/null
+  apt-get install -y -qq --no-install-recommends chromium fonts-wqy-zenhei fonts-wqy-microhei poppler-utils >/dev/null
 fi
 
 step "cargo test"

@@ -22,9 +22,18 @@ SERVICES=(
   "underwriting workers"
   "portal portal"
   "notifier notifier"
+  "issuance issuance"
 )
 
 deploy/local/servers.sh up
+
+# The guarantee letter's CJK font (issuance.font_path).
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+  echo "[up] installing fonts-wqy-microhei"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || true
+  apt-get install -y -qq --no-install-recommends fonts-wqy-microhei >/dev/null
+fi
 
 echo "[up] building the services (release)"
 packages=()
@@ -76,6 +85,7 @@ baohan is up (config: $BAOHAN_CONFIG)
   portal      http://$(listen_of portal)   GET /pay/{token} (the Payurl), /api/applications/{token}
   ops API     http://$(listen_of ops)   Authorization: Bearer \$(ops.token); /ops/applications, /ops/referrals
   notifier    http://$(listen_of notifier)   /healthz /readyz /metrics (delivers the callbacks)
+  issuance    http://$(listen_of issuance)   /healthz /readyz /metrics (issues paid applications)
   SMS         $ROOT/.local/sms.jsonl (the payment links ELY bidders get)
   postgres    postgres://baohan@127.0.0.1:55432/baohan
   rabbitmq    amqp://baohan@127.0.0.1:5672   management http://127.0.0.1:15672

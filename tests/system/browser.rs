@@ -139,5 +139,7 @@ fn save(png: &[u8], name: &str) {
     let dir = std::env::var_os("BAOHAN_SCREENSHOT_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| baohan_tests::platform::repo().join("target"));
+    // A clone whose builds go to another CARGO_TARGET_DIR has no target/.
+    std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(name), png).unwrap();
 }

@@ -8,6 +8,7 @@ mod consumer;
 mod crash;
 mod harness;
 mod ingress;
+mod issuance;
 mod notifier;
 mod portal;
 mod replay;

@@ -73,7 +73,7 @@ impl Stack {
         let mut services = Vec::new();
         let mut settings = app.settings();
         adjust(&mut settings);
-        let uw = underwriting::Application::build(settings).await.unwrap();
+        let uw = underwriting::build(settings).await.unwrap();
         let underwriting = uw.local_addr();
         let stop = CancellationToken::new();
         services.push((stop.clone(), tokio::spawn(uw.run_until_stopped(stop))));

@@ -11,9 +11,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 async fn start_underwriting(app: &TestApp) -> (CancellationToken, tokio::task::JoinHandle<()>) {
-    let service = underwriting::Application::build(app.settings())
-        .await
-        .unwrap();
+    let service = underwriting::build(app.settings()).await.unwrap();
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(service.run_until_stopped(shutdown.clone()));
     (shutdown, task)

@@ -78,18 +78,23 @@ pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
         "fujian.giveupnotice",
     ),
     (WorkQueue::Underwriting, Exchange::Commands, "ely.ely101"),
-    // 保函失效通知: the guarantee's own lifecycle.
-    (WorkQueue::Issuance, Exchange::Commands, "ely.ely107"),
+    // Issuance starts from the application's events (paid).
     (WorkQueue::Issuance, Exchange::Events, "application.*"),
     // 索赔.
     (WorkQueue::Claims, Exchange::Commands, "fujian.claimsnotice"),
     (WorkQueue::Claims, Exchange::Commands, "ely.ely105"),
-    // 退保 and cancellation.
+    // 退保, cancellation, and 保函失效通知 (ELY107).
     (WorkQueue::Refunds, Exchange::Commands, "fujian.quitapply"),
     (WorkQueue::Refunds, Exchange::Commands, "ely.ely109"),
+    (WorkQueue::Refunds, Exchange::Commands, "ely.ely107"),
     // Every callback the platforms are owed.
     (WorkQueue::Notifier, Exchange::Events, "callback.#"),
 ];
+
+/// Bindings of earlier releases, removed at declare: ELY107 moved from
+/// issuance to refunds, which cancels the guarantee.
+const RETIRED_BINDINGS: &[(WorkQueue, Exchange, &str)] =
+    &[(WorkQueue::Issuance, Exchange::Commands, "ely.ely107")];
 
 /// Names and arguments, derived from the broker settings.
 #[derive(Debug, Clone)]
@@ -258,6 +263,17 @@ impl Topology {
         }
         for &(q, ex, key) in BINDINGS {
             self.bind(ch, self.queue(q), self.exchange(ex), key).await?;
+        }
+        // Bindings an earlier release declared and this one moved; removing
+        // an absent binding is a no-op.
+        for &(q, ex, key) in RETIRED_BINDINGS {
+            ch.queue_unbind(
+                name(self.queue(q)),
+                name(self.exchange(ex)),
+                key.into(),
+                FieldTable::default(),
+            )
+            .await?;
         }
 
         // Delay levels. Debian's RabbitMQ has no delayed-message plugin, so

@@ -64,6 +64,7 @@ pub struct Settings {
     pub institution: Institution,
     pub workers: Listen,
     pub notifier: Notifier,
+    pub issuance: Issuance,
     pub database: Database,
     pub broker: Broker,
     pub telemetry: Telemetry,
@@ -122,6 +123,7 @@ impl Settings {
             ops: raw.ops,
             workers: raw.workers,
             notifier: raw.notifier,
+            issuance: raw.issuance,
             database: raw.database,
             broker: raw.broker,
             telemetry: raw.telemetry,
@@ -141,6 +143,8 @@ struct Raw {
     workers: Listen,
     #[serde(default)]
     notifier: Notifier,
+    #[serde(default)]
+    issuance: Issuance,
     database: Database,
     broker: Broker,
     #[serde(default)]
@@ -219,6 +223,53 @@ pub struct Ops {
 impl Ops {
     fn default_listen() -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], 8082))
+    }
+}
+
+/// Issuance: its listener, and what the guarantee letter is drawn with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Issuance {
+    #[serde(default = "Issuance::default_listen")]
+    pub listen: SocketAddr,
+    /// A TrueType/OpenType font with the CJK glyphs, or a collection
+    /// (`.ttc`) with `font_index`.
+    #[serde(default = "Issuance::default_font")]
+    pub font_path: String,
+    #[serde(default)]
+    pub font_index: u32,
+    /// Guarantee numbers are `{prefix}{yyyymmdd}{serial, 6 digits}`; the
+    /// prefix by kind: bid (Fujian) and performance (ELY).
+    #[serde(default = "Issuance::default_bid_prefix")]
+    pub bid_prefix: String,
+    #[serde(default = "Issuance::default_performance_prefix")]
+    pub performance_prefix: String,
+}
+
+impl Default for Issuance {
+    fn default() -> Self {
+        Issuance {
+            listen: Issuance::default_listen(),
+            font_path: Issuance::default_font(),
+            font_index: 0,
+            bid_prefix: Issuance::default_bid_prefix(),
+            performance_prefix: Issuance::default_performance_prefix(),
+        }
+    }
+}
+
+impl Issuance {
+    fn default_listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8085))
+    }
+    fn default_font() -> String {
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into()
+    }
+    fn default_bid_prefix() -> String {
+        "TBBH".into()
+    }
+    fn default_performance_prefix() -> String {
+        "LYBH".into()
     }
 }
 

@@ -8,6 +8,7 @@
 //! | approved | — (baohannotice `1` follows issuance) | ELY102 `01` |
 //! | rejected | baohannotice `0` | ELY102 `02` + failReason |
 //! | paid | — | ELY102 `05` + payTime, payAmt, payType |
+//! | issued | baohannotice `1` + baohanno | ELY102 `03` + guaranteeId, guaranteeAmt, validTimeStart/End, letterOfTime, companyName |
 
 use crate::ely::messages::PayType;
 use crate::money::Fen;
@@ -27,6 +28,15 @@ pub enum Notice {
         at: DateTime<FixedOffset>,
         amount: Fen,
         pay_type: PayType,
+    },
+    Issued {
+        guarantee_no: String,
+        amount: Fen,
+        valid_from: DateTime<FixedOffset>,
+        valid_to: DateTime<FixedOffset>,
+        issued_at: DateTime<FixedOffset>,
+        /// ELY `companyName`: the institution that issued it.
+        institution: String,
     },
 }
 
@@ -61,6 +71,23 @@ pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
             "payAmt": amount.to_yuan(),
             "payType": pay_type.code(),
         }),
+        Notice::Issued {
+            guarantee_no,
+            amount,
+            valid_from,
+            valid_to,
+            issued_at,
+            institution,
+        } => json!({
+            "applicationId": application_id,
+            "applicationStatus": "03",
+            "guaranteeId": guarantee_no,
+            "guaranteeAmt": amount.to_yuan(),
+            "validTimeStart": Shape::Dashed.format(valid_from),
+            "validTimeEnd": Shape::Dashed.format(valid_to),
+            "letterOfTime": Shape::Dashed.format(issued_at),
+            "companyName": institution,
+        }),
     };
     Some(Owed {
         interface: "ELY102",
@@ -68,7 +95,8 @@ pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
     })
 }
 
-/// Fujian: only a rejection is told before issuance. The spec requires
+/// Fujian: a rejection, and the issue (with the guarantee's number).
+/// Only a rejection is told before issuance. The spec requires
 /// `baohanno` even then, when no guarantee exists; we send the applyno,
 /// which the platform knows and which cannot be taken for one of our
 /// guarantee numbers (docs/protocol.md, "Callbacks").
@@ -87,6 +115,20 @@ pub fn fujian(
                 "instname": institution,
                 "generatetime": Shape::Dashed.format(&now),
                 "applystatus": "0",
+            }),
+        }),
+        Notice::Issued {
+            guarantee_no,
+            issued_at,
+            ..
+        } => Some(Owed {
+            interface: "baohannotice",
+            payload: json!({
+                "applyno": applyno,
+                "baohanno": guarantee_no,
+                "instname": institution,
+                "generatetime": Shape::Dashed.format(issued_at),
+                "applystatus": "1",
             }),
         }),
         Notice::Approved | Notice::Paid { .. } => None,
@@ -144,6 +186,35 @@ mod tests {
         assert_eq!(
             owed.payload["failReason"].as_str().unwrap().chars().count(),
             255
+        );
+    }
+
+    fn issued() -> Notice {
+        Notice::Issued {
+            guarantee_no: "BH-1".into(),
+            amount: Fen::new(11_980_000).unwrap(),
+            valid_from: shanghai().with_ymd_and_hms(2026, 4, 20, 0, 0, 0).unwrap(),
+            valid_to: shanghai()
+                .with_ymd_and_hms(2027, 4, 19, 23, 59, 59)
+                .unwrap(),
+            issued_at: at(),
+            institution: "某银行".into(),
+        }
+    }
+
+    #[test]
+    fn an_issue_carries_the_guarantee() {
+        assert_eq!(
+            ely("A1", &issued()).unwrap().payload,
+            json!({"applicationId": "A1", "applicationStatus": "03", "guaranteeId": "BH-1",
+                   "guaranteeAmt": "119800.00", "validTimeStart": "2026-04-20 00:00:00",
+                   "validTimeEnd": "2027-04-19 23:59:59", "letterOfTime": "2026-05-06 07:08:09",
+                   "companyName": "某银行"})
+        );
+        assert_eq!(
+            fujian("F1", &issued(), "某银行", at()).unwrap().payload,
+            json!({"applyno": "F1", "baohanno": "BH-1", "instname": "某银行",
+                   "generatetime": "2026-05-06 07:08:09", "applystatus": "1"})
         );
     }
 

@@ -12,6 +12,8 @@
 //!   time, in order, with the attempts log.
 //! - [`outbox`]: events written with the change they announce, published
 //!   after commit, swept up after a crash.
+//! - [`issuance`]: a paid application's guarantee, documents and
+//!   callbacks, in one transaction.
 //! - [`portal`]: what the bidder portal and the ops API read and change:
 //!   profile, documents, payments, referrals, the timeline.
 //! - [`guarantees`]: the read side the synchronous queries answer from.
@@ -24,6 +26,7 @@ pub mod callbacks;
 pub mod delivery;
 pub mod guarantees;
 pub mod inbound;
+pub mod issuance;
 pub mod journal;
 pub mod migrate;
 pub mod outbox;

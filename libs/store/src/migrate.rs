@@ -31,7 +31,17 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0004_delivery.sql"),
     ),
     (5, "resend", include_str!("../migrations/0005_resend.sql")),
+    (
+        6,
+        "issuance",
+        include_str!("../migrations/0006_issuance.sql"),
+    ),
 ];
+
+/// Every migration's version, in order.
+pub fn versions() -> Vec<i32> {
+    MIGRATIONS.iter().map(|(v, _, _)| *v).collect()
+}
 
 /// Any fixed number, the same in every replica.
 const LOCK_KEY: i64 = 0x6261_6f68_616e; // "baohan"

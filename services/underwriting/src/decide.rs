@@ -184,6 +184,10 @@ pub fn ely101(platform_id: &str, a: &Ely101, pay_token: Option<&str>, cx: &Conte
             "purchaseSocCode": a.purchase_soc_code,
             "bidAmountFen": a.bid_amount.get(),
             "guaranteeMonths": a.guarantee_date,
+            // The period as asked; issuance counts from the issue date when
+            // none was given.
+            "guaranteeStartDate": a.guarantee_start_date.map(|d| d.0.to_string()),
+            "guaranteeEndDate": a.guarantee_end_date.map(|d| d.0.to_string()),
             "needPaper": a.need_paper.code(),
             "extends": extends,
             "decision": decision_text(&decision),
@@ -254,6 +258,9 @@ pub fn baohanapply(
             "biaoduanno": a.biaoduanno,
             "biaoduanname": a.biaoduanname,
             "zbr": a.zbr,
+            "zbrorgnum": a.zbrorgnum,
+            // The bid validity (tbyxq days) runs from the bid opening.
+            "kaibiaotime": a.kaibiaotime.0.to_rfc3339(),
             "citycode": a.citycode,
             "projecttype": a.projecttype,
             "reckonpriceFen": a.reckonprice.get(),

@@ -19,7 +19,6 @@ pub struct Underwriter {
     /// baohannotice `instname`, and the SMS signature.
     pub institution: String,
     pub portal_base_url: String,
-    pub outcomes: baohan_telemetry::metrics::IntCounterVec,
 }
 
 /// Why a command could not be handled.
@@ -47,17 +46,10 @@ impl StepError {
 
 impl Handler for Underwriter {
     async fn handle(&self, message: Incoming) -> Outcome {
-        let outcome = match self.step(&message).await {
+        match self.step(&message).await {
             Ok(()) => Outcome::Done,
             Err(e) => e.outcome(),
-        };
-        let label = match &outcome {
-            Outcome::Done => "done",
-            Outcome::Retry(_) | Outcome::RetryAfter(..) => "retry",
-            Outcome::Reject(_) => "reject",
-        };
-        self.outcomes.with_label_values(&[label]).inc();
-        outcome
+        }
     }
 }
 

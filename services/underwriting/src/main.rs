@@ -15,10 +15,5 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    baohan_telemetry::service::main(
-        "underwriting",
-        args.config,
-        underwriting::Application::build,
-    )
-    .await
+    baohan_telemetry::service::main("underwriting", args.config, underwriting::build).await
 }

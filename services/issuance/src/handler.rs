@@ -1,0 +1,93 @@
+//! One event, handled: an application that became paid is issued; every
+//! other event on the queue is not issuance's business.
+
+use crate::documents::{self, Context, MakeError};
+use baohan_bus::{Event, Handler, Incoming, Outcome};
+use baohan_store::issuance::Issued;
+use baohan_store::{Store, StoreError};
+
+/// The name this consumer's processed marks go under.
+pub const CONSUMER: &str = "issuance";
+
+pub struct Issuer {
+    pub store: Store,
+    pub context: Context,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("not an event this worker understands: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Make(#[from] MakeError),
+}
+
+impl StepError {
+    /// Retryable or permanent, in one place. A document that cannot be
+    /// made (a missing font, data the letter needs) waits for a fix: it is
+    /// retried through the delay queues, then dead-lettered for redrive.
+    fn outcome(self) -> Outcome {
+        match self {
+            StepError::Unreadable(why) => Outcome::Reject(why),
+            StepError::Store(e) if e.is_transient() => Outcome::Retry(e.to_string()),
+            StepError::Store(e) => Outcome::Reject(e.to_string()),
+            StepError::Make(e) => Outcome::Retry(e.to_string()),
+        }
+    }
+}
+
+impl Handler for Issuer {
+    async fn handle(&self, message: Incoming) -> Outcome {
+        match self.step(&message).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                tracing::warn!(message_id = %message.id, error = %e, "issuance");
+                e.outcome()
+            }
+        }
+    }
+}
+
+impl Issuer {
+    pub async fn step(&self, message: &Incoming) -> Result<(), StepError> {
+        let event: Event = serde_json::from_slice(&message.body)
+            .map_err(|e| StepError::Unreadable(e.to_string()))?;
+        let Event::Application(changed) = event else {
+            return Ok(());
+        };
+        if changed.to != "paid" {
+            return Ok(());
+        }
+        let issued_at = baohan_protocol::time::now();
+        let result = self
+            .store
+            .issue(
+                CONSUMER,
+                message.id,
+                &changed.platform_id,
+                &changed.external_no,
+                |app, serial| documents::make(app, serial, &self.context, issued_at),
+            )
+            .await??;
+        match result {
+            Issued::Issued {
+                guarantee_no,
+                guarantee_id,
+            } => {
+                tracing::info!(platform = %changed.platform_id, application = %changed.external_no, %guarantee_no, %guarantee_id, "issued");
+            }
+            Issued::AlreadyApplied => {}
+            // Issued before (a replay of the paid event), or withdrawn
+            // meanwhile: nothing to do, and the history says why.
+            Issued::Refused(e) => {
+                tracing::info!(platform = %changed.platform_id, application = %changed.external_no, refused = %e, "not issued");
+            }
+            Issued::NotFound => {
+                tracing::warn!(platform = %changed.platform_id, application = %changed.external_no, "paid event for an unknown application");
+            }
+        }
+        Ok(())
+    }
+}

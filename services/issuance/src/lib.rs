@@ -1,0 +1,56 @@
+//! Issuance: consumes `application.*` events from the `issuance` queue and
+//! issues each application that became paid: the guarantee number, the
+//! letter (PDF), its structured XML and the application form (PDF), each
+//! with its MD5, and the callback the issue owes, in one transaction.
+//!
+//! # Layout
+//! - [`documents`]: from the application to the guarantee (pure).
+//! - [`handler`]: one event, handled.
+//! - this file: the worker (`baohan-worker`: the consumer, the outbox
+//!   relay, `/healthz`, `/readyz`, `/metrics` on `issuance.listen`).
+
+pub mod documents;
+pub mod handler;
+
+use baohan_bus::WorkQueue;
+use baohan_config::Settings;
+use baohan_letter::pdf::{PdfError, Typeface};
+use baohan_worker::{Base, Spec, Worker};
+use handler::Issuer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The letter's font: checked at start, not at the first issue.
+    #[error("issuance.font_path: {0}")]
+    Font(#[from] PdfError),
+    #[error(transparent)]
+    Worker(#[from] baohan_worker::StartError),
+}
+
+pub type Application = Worker<Issuer>;
+
+pub async fn build(settings: Settings) -> Result<Application, StartError> {
+    let i = &settings.issuance;
+    let face = Typeface::load(&i.font_path, i.font_index)?;
+    let base = Base::start(
+        &settings,
+        Spec {
+            name: "issuance",
+            queue: WorkQueue::Issuance,
+            listen: i.listen,
+            metric: "baohan_issuance_events_total",
+            help: "Events handled, by outcome (done, retry, reject)",
+        },
+    )
+    .await?;
+    let issuer = Issuer {
+        store: base.store(),
+        context: documents::Context {
+            institution: settings.institution.name.clone(),
+            bid_prefix: i.bid_prefix.clone(),
+            performance_prefix: i.performance_prefix.clone(),
+            face,
+        },
+    };
+    Ok(base.serve(issuer))
+}
