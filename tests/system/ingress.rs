@@ -20,7 +20,7 @@ const FUJIAN_COMMANDS: &[(&str, WorkQueue)] = &[
 const ELY_COMMANDS: &[(&str, WorkQueue)] = &[
     ("ELY101", WorkQueue::Underwriting),
     ("ELY105", WorkQueue::Claims),
-    ("ELY107", WorkQueue::Issuance),
+    ("ELY107", WorkQueue::Refunds),
     ("ELY109", WorkQueue::Refunds),
 ];
 

@@ -160,6 +160,36 @@ async fn an_ely_application_paid_on_the_portal_is_issued_and_announced_with_ely1
     let xml = String::from_utf8(docs[1].2.clone()).unwrap();
     assert!(xml.contains(&format!("<GuaranteeNo>{}</GuaranteeNo>", g[0])));
     assert!(xml.contains("<AmountInWords>壹拾壹万玖仟捌佰元整</AmountInWords>"));
+
+    // ELY103: the platform fetches the letter, in a digital envelope.
+    let mut query = serde_json::Map::new();
+    query.insert("applicationId".into(), json!("ELY-ISS-1"));
+    let r =
+        i.s.app
+            .conn()
+            .await
+            .post(
+                "/ely",
+                i.s.app
+                    .ely
+                    .body(baohan_protocol::ely::Transcode::Ely103, &query),
+            )
+            .await
+            .unwrap();
+    let (wire, business) = i.s.app.ely.open_response(&r.body);
+    assert_eq!(wire.code.code(), "000");
+    assert!(wire.sign.is_some(), "an envelope carries its wrapped key");
+    let business = business.expect("the file, decrypted");
+    assert_eq!(
+        business["guaranteeFileName"],
+        json!(format!("{}.pdf", g[0]))
+    );
+    let content = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        business["guaranteeFileContent"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(content, docs[2].2, "the stored letter");
     i.stop().await;
 }
 

@@ -47,6 +47,30 @@ impl Store {
         Ok(row.as_ref().map(row_to))
     }
 
+    /// One of an issued guarantee's documents (`letter`, `guarantee_xml`,
+    /// `application_form`), by the platform's application number:
+    /// `(guarantee_no, file_name, content, md5)`.
+    pub async fn issued_document(
+        &self,
+        platform_id: &str,
+        external_no: &str,
+        kind: &str,
+    ) -> Result<Option<(String, String, Vec<u8>, String)>, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "select g.guarantee_no, d.file_name, d.content, coalesce(d.md5, '')
+                 from guarantees g
+                 join applications a on a.id = g.application_id
+                 join documents d on d.guarantee_id = g.id and d.kind = $3
+                 where a.platform_id = $1 and a.external_no = $2",
+                &[&platform_id, &external_no, &kind],
+            )
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
+    }
+
     /// By our guarantee number (ELY guaranteeId).
     pub async fn guarantee_by_no(
         &self,

@@ -41,7 +41,9 @@ pub async fn handle(
         codec::open_wire(wire, profile, baohan_protocol::time::now()).map_err(Refusal::Ely)?;
     let platform_id = platform.id.as_str();
     let key = match &opened.request {
-        ElyRequest::Ely103(q) => return crate::queries::ely103(state, platform_id, q).await,
+        ElyRequest::Ely103(q) => {
+            return crate::queries::ely103(state, platform_id, profile, q).await;
+        }
         ElyRequest::Ely104(q) => return crate::queries::ely104(state, platform_id, q).await,
         ElyRequest::Ely101(a) => Some(("applicationId", a.application_id.clone())),
         ElyRequest::Ely107(i) => Some(("guaranteeId", i.guarantee_id.clone())),

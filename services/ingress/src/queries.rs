@@ -3,17 +3,19 @@
 //!
 //! They answer from what issuance has written. A guarantee that is not
 //! issued is a business error the platform understands (ELY 203; Fujian
-//! code 0 with the reason), never an empty success. The letter itself
-//! (file, structured data, signature check) is served once issuance
-//! stores it; until then an issued guarantee without its letter is
-//! reported the same way, with a reason that says so.
+//! code 0 with the reason), never an empty success. ELY103 serves the
+//! stored letter; getbaohaninfo's files and ELY104's signature check come
+//! with the letter's signature.
 
 use crate::State;
 use crate::refusal::Refusal;
 use baohan_domain::application::{Event, Status};
-use baohan_protocol::ely::messages::{Ely103, Ely104};
+use baohan_gm::Encoding;
+use baohan_protocol::ely::messages::{Ely103, Ely103Response, Ely104};
+use baohan_protocol::ely::{ElyProfile, ResponseCode, codec};
 use baohan_protocol::fujian::messages::GetBaohanInfo;
 use baohan_protocol::wire::Map;
+use baohan_protocol::wire::WireMessage;
 use baohan_store::applications::Find;
 
 /// giveupnotice is answered at once, so whether the application may still
@@ -65,21 +67,35 @@ pub async fn getbaohaninfo(
     }
 }
 
-pub async fn ely103(state: &State, platform_id: &str, q: &Ely103) -> Result<Map, Refusal> {
-    match state
+/// ELY103: the signed letter, Base64, in a digital envelope (the spec
+/// asks for one: the file is large, and SM4 carries it).
+pub async fn ely103(
+    state: &State,
+    platform_id: &str,
+    profile: &ElyProfile,
+    q: &Ely103,
+) -> Result<Map, Refusal> {
+    let letter = state
         .store
-        .guarantee_by_application(platform_id, &q.application_id)
-        .await?
-    {
-        Some(g) => Err(Refusal::NotFound(format!(
-            "applicationId {}: guarantee {} has no letter file yet",
-            q.application_id, g.guarantee_no
-        ))),
-        None => Err(Refusal::NotFound(format!(
+        .issued_document(platform_id, &q.application_id, "letter")
+        .await?;
+    let Some((_, file_name, content, _)) = letter else {
+        return Err(Refusal::NotFound(format!(
             "applicationId {}: no issued guarantee",
             q.application_id
-        ))),
+        )));
+    };
+    let business = Ely103Response {
+        guarantee_file_name: file_name,
+        guarantee_file_content: Encoding::Base64.encode(&content),
     }
+    .to_map();
+    codec::seal_response(ResponseCode::Success, None, Some(&business), true, profile)
+        .map(|r| r.to_map())
+        .map_err(|e| {
+            tracing::error!(error = %e, "sealing the ELY103 answer");
+            Refusal::Internal
+        })
 }
 
 pub async fn ely104(state: &State, platform_id: &str, q: &Ely104) -> Result<Map, Refusal> {
