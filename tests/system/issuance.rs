@@ -190,6 +190,74 @@ async fn an_ely_application_paid_on_the_portal_is_issued_and_announced_with_ely1
     )
     .unwrap();
     assert_eq!(content, docs[2].2, "the stored letter");
+
+    // The letter is signed with the institution's certificate.
+    let signed = baohan_pdfsign::pdf::verify(&content).unwrap();
+    let settings = harness::load();
+    let ours = baohan_pdfsign::cert::parse(
+        settings
+            .issuance
+            .signing_cert
+            .as_deref()
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(signed.cert, ours);
+
+    // ELY104: the letter as issued is genuine; one changed byte is not.
+    let verify = |pdf: &[u8]| {
+        let mut q = serde_json::Map::new();
+        q.insert("guaranteeId".into(), json!(g[0]));
+        q.insert(
+            "guaranteeData".into(),
+            json!(base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                pdf
+            )),
+        );
+        i.s.app
+            .ely
+            .body(baohan_protocol::ely::Transcode::Ely104, &q)
+    };
+    let summary = baohan_pdfsign::cert::summary(&ours);
+    for (pdf, status) in [
+        (content.clone(), "01"),
+        (
+            {
+                let mut c = content.clone();
+                c[200] ^= 0x01;
+                c
+            },
+            "02",
+        ),
+    ] {
+        let r =
+            i.s.app
+                .conn()
+                .await
+                .post("/ely", verify(&pdf))
+                .await
+                .unwrap();
+        let (wire, business) = i.s.app.ely.open_response(&r.body);
+        assert_eq!(wire.code.code(), "000");
+        let b = business.expect("the verdict, decrypted");
+        assert_eq!(b["status"], json!(status), "{b:?}");
+        assert_eq!(b["guaranteeId"], json!(g[0]));
+        assert_eq!(b["certNum"], json!(summary.serial));
+        assert_eq!(
+            b["certOwner"],
+            json!(baohan_pdfsign::cert::common_name(&summary.subject))
+        );
+        assert_eq!(
+            b["certAuthor"],
+            json!(baohan_pdfsign::cert::common_name(&summary.issuer))
+        );
+        assert!(
+            b["signTime"].as_str().unwrap().starts_with(&g[3][..10]),
+            "{b:?}"
+        );
+    }
     i.stop().await;
 }
 

@@ -244,6 +244,14 @@ pub struct Issuance {
     pub bid_prefix: String,
     #[serde(default = "Issuance::default_performance_prefix")]
     pub performance_prefix: String,
+    /// The institution's signing certificate (PEM): issuance signs letters
+    /// with it, the ingress (ELY104) accepts only letters it signed.
+    #[serde(default)]
+    pub signing_cert: Option<String>,
+    /// Its SM2 private key (PEM, hex or Base64); `signing_key_file` in
+    /// production (a Kubernetes Secret).
+    #[serde(default, deserialize_with = "optional_secret")]
+    pub signing_key: Option<Secret>,
 }
 
 impl Default for Issuance {
@@ -254,6 +262,8 @@ impl Default for Issuance {
             font_index: 0,
             bid_prefix: Issuance::default_bid_prefix(),
             performance_prefix: Issuance::default_performance_prefix(),
+            signing_cert: None,
+            signing_key: None,
         }
     }
 }
@@ -505,6 +515,10 @@ pub enum LogFormat {
 
 fn empty_secret() -> Secret {
     Secret::new("")
+}
+
+fn optional_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+    secret(d).map(Some)
 }
 
 fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {

@@ -156,6 +156,14 @@ pub fn parse(bytes: &[u8]) -> Result<Certificate, SignError> {
     Ok(Certificate::from_der(bytes)?)
 }
 
+/// The `CN` of a distinguished name as [`Summary`] writes it, else the
+/// whole name.
+pub fn common_name(dn: &str) -> &str {
+    dn.split(',')
+        .find_map(|part| part.trim().strip_prefix("CN="))
+        .unwrap_or(dn)
+}
+
 /// What ELY104 reports of the signer's certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {

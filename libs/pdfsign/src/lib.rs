@@ -54,6 +54,45 @@ pub enum VerifyError {
     Algorithm(String),
 }
 
+/// The institution's signing identity: its certificate and the key that
+/// matches it.
+pub struct Signer {
+    cert: x509_cert::Certificate,
+    key: baohan_gm::sm2::PrivateKey,
+}
+
+impl Signer {
+    /// From the certificate (PEM or DER) and the key (PEM, hex or
+    /// Base64); refuses a key that is not the certificate's.
+    pub fn load(cert: &[u8], key: &str) -> Result<Signer, SignError> {
+        let cert = cert::parse(cert)?;
+        let key = baohan_gm::sm2::PrivateKey::parse(key)?;
+        if cert::public_key(&cert)?.to_uncompressed() != key.public_key().to_uncompressed() {
+            return Err(SignError::Pdf(
+                "the signing key does not match the certificate".into(),
+            ));
+        }
+        Ok(Signer { cert, key })
+    }
+
+    pub fn cert(&self) -> &x509_cert::Certificate {
+        &self.cert
+    }
+
+    /// Signs a PDF (see [`pdf::sign`]).
+    pub fn sign_pdf(&self, pdf: &[u8], at: std::time::SystemTime) -> Result<Vec<u8>, SignError> {
+        pdf::sign(pdf, &self.cert, &self.key, at)
+    }
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("subject", &self.cert.tbs_certificate.subject.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
 impl From<der::Error> for VerifyError {
     fn from(e: der::Error) -> Self {
         VerifyError::Malformed(e.to_string())

@@ -181,6 +181,38 @@ pub enum GmCommand {
     /// SM2 keys, encryption and signatures.
     #[command(subcommand)]
     Sm2(Sm2Command),
+    /// SM2 certificates for local use: a test CA, and the institution's
+    /// certificate for signing letters (never for production).
+    #[command(subcommand)]
+    Cert(CertCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CertCommand {
+    /// A self-signed test CA: writes ca-cert.pem and ca-key.pem.
+    Ca {
+        /// RFC 4514, e.g. "CN=baohan test CA,O=示范融资担保有限公司,C=CN".
+        #[arg(long)]
+        subject: String,
+        #[arg(long, default_value_t = 3650)]
+        days: u64,
+        #[arg(long)]
+        out_dir: std::path::PathBuf,
+    },
+    /// A signing certificate from the CA: writes cert.pem and key.pem.
+    Issue {
+        /// The CA's certificate and key (PEM), as `ca` wrote them.
+        #[arg(long)]
+        ca_cert: std::path::PathBuf,
+        #[arg(long)]
+        ca_key: std::path::PathBuf,
+        #[arg(long)]
+        subject: String,
+        #[arg(long, default_value_t = 825)]
+        days: u64,
+        #[arg(long)]
+        out_dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

@@ -1,5 +1,6 @@
 use crate::cli::{
-    Enc, EncAuto, Format, FormatAuto, GmCommand, Sm2Command, Sm4Args, Sm4Command, Sm4Mode,
+    CertCommand, Enc, EncAuto, Format, FormatAuto, GmCommand, Sm2Command, Sm4Args, Sm4Command,
+    Sm4Mode,
 };
 use crate::io::{key_text, stdin_bytes, stdin_trimmed, usage, write_raw};
 use crate::{Failure, Outcome};
@@ -52,6 +53,7 @@ pub fn run(cmd: GmCommand) -> Outcome {
         GmCommand::Sm4(Sm4Command::Encrypt(a)) => sm4_encrypt(a),
         GmCommand::Sm4(Sm4Command::Decrypt(a)) => sm4_decrypt(a),
         GmCommand::Sm2(c) => sm2_run(c),
+        GmCommand::Cert(c) => cert_run(c),
     }
 }
 
@@ -172,6 +174,62 @@ fn keygen(out_dir: Option<std::path::PathBuf>) -> Outcome {
             public.display()
         );
     }
+    Ok(())
+}
+
+fn cert_run(cmd: CertCommand) -> Outcome {
+    use baohan_pdfsign::cert::{self, Request};
+    let (subject, days, out_dir, issuer) = match &cmd {
+        CertCommand::Ca {
+            subject,
+            days,
+            out_dir,
+        } => (subject, *days, out_dir, None),
+        CertCommand::Issue {
+            ca_cert,
+            ca_key,
+            subject,
+            days,
+            out_dir,
+        } => {
+            let ca = cert::parse(&std::fs::read(ca_cert).map_err(usage)?).map_err(usage)?;
+            let key = std::fs::read_to_string(ca_key).map_err(usage)?;
+            let key = PrivateKey::parse(&key).map_err(usage)?;
+            (subject, *days, out_dir, Some((ca, key)))
+        }
+    };
+    let key = PrivateKey::generate();
+    let request = Request {
+        subject,
+        key: &key.public_key(),
+        days,
+        ca: issuer.is_none(),
+    };
+    let made = match &issuer {
+        None => cert::issue(&request, subject, &key),
+        Some((ca, ca_key)) => {
+            cert::issue(&request, &ca.tbs_certificate.subject.to_string(), ca_key)
+        }
+    }
+    .map_err(usage)?;
+    let (cert_name, key_name) = if issuer.is_none() {
+        ("ca-cert.pem", "ca-key.pem")
+    } else {
+        ("cert.pem", "key.pem")
+    };
+    std::fs::create_dir_all(out_dir).map_err(usage)?;
+    std::fs::write(out_dir.join(cert_name), cert::to_pem(&made).map_err(usage)?).map_err(usage)?;
+    write_private(&out_dir.join(key_name), &key.to_pkcs8_pem().map_err(usage)?)?;
+    let s = cert::summary(&made);
+    println!("subject: {}", s.subject);
+    println!("issuer: {}", s.issuer);
+    println!("serial: {}", s.serial);
+    eprintln!(
+        "wrote {} and {} (mode 0600) in {}",
+        cert_name,
+        key_name,
+        out_dir.display()
+    );
     Ok(())
 }
 

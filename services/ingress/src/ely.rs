@@ -44,7 +44,9 @@ pub async fn handle(
         ElyRequest::Ely103(q) => {
             return crate::queries::ely103(state, platform_id, profile, q).await;
         }
-        ElyRequest::Ely104(q) => return crate::queries::ely104(state, platform_id, q).await,
+        ElyRequest::Ely104(q) => {
+            return crate::queries::ely104(state, platform_id, profile, q).await;
+        }
         ElyRequest::Ely101(a) => Some(("applicationId", a.application_id.clone())),
         ElyRequest::Ely107(i) => Some(("guaranteeId", i.guarantee_id.clone())),
         // A claim or a cancellation may come again after a refusal: the

@@ -46,6 +46,8 @@ pub enum StartError {
     Store(#[from] baohan_store::StoreError),
     #[error(transparent)]
     Bus(#[from] baohan_bus::BusError),
+    #[error("issuance.signing_cert: {0}")]
+    SigningCert(String),
 }
 
 /// Body and time limits, from `[ingress]`.
@@ -77,6 +79,9 @@ pub struct State {
     pub metrics: metrics::Metrics,
     portal_base_url: String,
     confirmed: mpsc::UnboundedSender<Uuid>,
+    /// The institution's signing certificate: ELY104 accepts only letters
+    /// signed with it. `None`: every letter is reported not genuine.
+    pub signing_cert: Option<x509_cert::Certificate>,
 }
 
 impl State {
@@ -114,6 +119,13 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Listen { addr, source })?;
+        let signing_cert = settings
+            .issuance
+            .signing_cert
+            .as_deref()
+            .map(|pem| baohan_pdfsign::cert::parse(pem.as_bytes()))
+            .transpose()
+            .map_err(|e| StartError::SigningCert(e.to_string()))?;
         let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         let (tx, rx) = mpsc::unbounded_channel();
         let state = State {
@@ -133,6 +145,7 @@ impl Application {
                 .trim_end_matches('/')
                 .to_owned(),
             confirmed: tx,
+            signing_cert,
         };
         Ok(Application {
             listener,

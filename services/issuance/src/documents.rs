@@ -18,6 +18,8 @@ pub struct Context {
     pub bid_prefix: String,
     pub performance_prefix: String,
     pub face: Typeface,
+    /// Signs the letter with the institution's certificate.
+    pub signer: std::sync::Arc<baohan_pdfsign::Signer>,
 }
 
 /// Why a guarantee could not be made. Each is about the application's
@@ -29,6 +31,8 @@ pub enum MakeError {
     Data(String, String),
     #[error(transparent)]
     Pdf(#[from] pdf::PdfError),
+    #[error("signing the letter: {0}")]
+    Sign(#[from] baohan_pdfsign::SignError),
 }
 
 /// `LYBH20260417000019`: the kind's prefix, the issue date, the serial.
@@ -159,7 +163,9 @@ pub fn make(
     };
     let no = guarantee_no(prefix, &issued_at, serial);
     let t = terms(app, cx, no.clone(), issued_at).map_err(data)?;
-    let letter = pdf::letter(&cx.face, &t)?;
+    let letter = cx
+        .signer
+        .sign_pdf(&pdf::letter(&cx.face, &t)?, issued_at.into())?;
     let form = pdf::application_form(
         &cx.face,
         &Form {

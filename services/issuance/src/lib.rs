@@ -23,6 +23,9 @@ pub enum StartError {
     /// The letter's font: checked at start, not at the first issue.
     #[error("issuance.font_path: {0}")]
     Font(#[from] PdfError),
+    /// The signing certificate and key: checked at start too.
+    #[error("issuance.signing_cert / signing_key: {0}")]
+    Signer(String),
     #[error(transparent)]
     Worker(#[from] baohan_worker::StartError),
 }
@@ -32,6 +35,15 @@ pub type Application = Worker<Issuer>;
 pub async fn build(settings: Settings) -> Result<Application, StartError> {
     let i = &settings.issuance;
     let face = Typeface::load(&i.font_path, i.font_index)?;
+    let signer = match (&i.signing_cert, &i.signing_key) {
+        (Some(cert), Some(key)) => baohan_pdfsign::Signer::load(cert.as_bytes(), key.expose())
+            .map_err(|e| StartError::Signer(e.to_string()))?,
+        _ => {
+            return Err(StartError::Signer(
+                "both are required: letters are issued signed".into(),
+            ));
+        }
+    };
     let base = Base::start(
         &settings,
         Spec {
@@ -50,6 +62,7 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
             bid_prefix: i.bid_prefix.clone(),
             performance_prefix: i.performance_prefix.clone(),
             face,
+            signer: std::sync::Arc::new(signer),
         },
     };
     Ok(base.serve(issuer))
