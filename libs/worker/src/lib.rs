@@ -4,7 +4,7 @@
 //! `/readyz`, `/metrics` with a counter of the messages handled by
 //! outcome. A worker's own crate is its handler and its rules.
 //!
-//! ```ignore
+//! ```text
 //! let base = Base::start(&settings, Spec { name: "issuance", queue: WorkQueue::Issuance, .. }).await?;
 //! let worker = base.serve(Issuer { store: base.store(), .. });
 //! ```
