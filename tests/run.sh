@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test baohan has: formatting, lints, the Rust test suites
-# (the system tests against a real RabbitMQ and PostgreSQL), and the check
-# that independent SM2/SM3/SM4 peers accept what we produce.
+# (the system tests against a real RabbitMQ and PostgreSQL), the check
+# that independent SM2/SM3/SM4 peers accept what we produce, and an
+# independent check of the signed guarantee letter.
 # This is the README's test command, and what .ci/run calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,3 +48,13 @@ step "peers (sm-crypto, BouncyCastle, OpenSSL) accept baohanctl's output"
 # separate `cargo build -p baohanctl` would resolve other features and
 # rebuild half the dependency tree.
 tests/interop/peers_accept_ours.sh "${CARGO_TARGET_DIR:-target}/debug/baohanctl"
+
+step "an independent verifier (asn1crypto, gmssl) accepts the signed letter"
+# libs/pdfsign's test signs a real letter and leaves it in target/; Python's
+# asn1crypto and gmssl, which share no code with baohan, check it.
+py="tests/interop/.cache/py"
+if ! PYTHONPATH="$py" python3 -c "import asn1crypto, gmssl, Cryptodome" 2>/dev/null; then
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --target "$py" \
+    asn1crypto==1.5.1 gmssl==3.2.2 pycryptodomex==3.24.2
+fi
+PYTHONPATH="$py" python3 tests/interop/verify_letter.py target/letter-signed.pdf
