@@ -11,7 +11,7 @@ use crate::applications::{self, AppRow, Find, NewCallback, step};
 use crate::outbox::Staged;
 use crate::processed::first_time;
 use crate::{Store, StoreError};
-use baohan_domain::application::{Event, IllegalTransition, Status};
+use baohan_domain::application::{Event, IllegalTransition};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -101,12 +101,7 @@ impl Store {
         )
         .await?
         {
-            Ok(Status::Issued) => {}
-            Ok(other) => {
-                return Err(StoreError::Encode(format!(
-                    "issue moved the application to {other:?}"
-                )));
-            }
+            Ok(_) => {}
             Err(e) => return Ok(Ok(Issued::Refused(e))),
         }
         let guarantee_id = Uuid::new_v4();
