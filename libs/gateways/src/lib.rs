@@ -4,9 +4,12 @@
 //!
 //! # Layout
 //! - [`payment`]: a bank's payment gateway; [`payment::Sandbox`] locally.
+//! - [`payout`]: transfers out (claims, refunds); [`payout::Sandbox`]
+//!   locally, with a JSON-lines ledger.
 //! - [`sms`]: an SMS gateway; a log sink and a file sink locally.
 
 pub mod payment;
+pub mod payout;
 pub mod sms;
 
 /// Why an outside system did not do what was asked.

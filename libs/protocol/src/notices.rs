@@ -9,6 +9,14 @@
 //! | rejected | baohannotice `0` | ELY102 `02` + failReason |
 //! | paid | — | ELY102 `05` + payTime, payAmt, payType |
 //! | issued | baohannotice `1` + baohanno | ELY102 `03` + guaranteeId, guaranteeAmt, validTimeStart/End, letterOfTime, companyName |
+//! | claim accepted | claimsresultnotice `1` + both parties | ELY106 `00` |
+//! | claim paid | claimsresultnotice `2` + both parties, compensateamount | ELY106 `01` + paymentMoney, paymentBeneficiary(Social), paymentTime |
+//! | claim refused | claimsresultnotice `3` + compensateremark | ELY106 `02` |
+//! | cancelled before issue | — (giveupnotice is answered at once) | ELY102 `07` |
+//! | cancel refused | — | ELY102 `06` + failReason |
+//! | surrendered (退保) | quitnotice | ELY102 `08` |
+//! | surrender refused | — (quitapply is refused at once) | ELY102 `09` + failReason |
+//! | invalidated (ELY107) | — | ELY108 + cancelDate, cancelNotice |
 
 use crate::ely::messages::PayType;
 use crate::money::Fen;
@@ -38,6 +46,65 @@ pub enum Notice {
         /// ELY `companyName`: the institution that issued it.
         institution: String,
     },
+    /// A claim (索赔) against the guarantee moved.
+    Claim {
+        guarantee_no: String,
+        stage: ClaimStage,
+        /// What was claimed (accepted, refused) or paid.
+        amount: Fen,
+        /// Who pays: the institution.
+        payer: Party,
+        /// Who is paid: the beneficiary (招标人, 采购人).
+        beneficiary: Party,
+    },
+    /// The order was cancelled before issue (ELY109 `02`).
+    Cancelled,
+    /// ELY109 `02` refused: the guarantee is issued, say.
+    CancelRefused {
+        reason: String,
+    },
+    /// 退保 done, after the premium's refund if one was due.
+    Surrendered {
+        guarantee_no: String,
+    },
+    /// ELY109 `01` refused.
+    SurrenderRefused {
+        reason: String,
+    },
+    /// 保函失效 (ELY107) recorded: the guarantee is cancelled (注销).
+    Invalidated {
+        guarantee_no: String,
+        at: DateTime<FixedOffset>,
+        /// ELY108 `cancelNotice`, at most 200 characters.
+        notice: String,
+    },
+}
+
+/// Where a claim stands, as the callbacks tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimStage {
+    /// 待赔付 / 理赔受理中.
+    Accepted,
+    Paid {
+        at: DateTime<FixedOffset>,
+    },
+    /// 不予赔付 / 理赔失败, and why.
+    Refused {
+        reason: String,
+    },
+}
+
+/// One side of a claim's payment, as claimsresultnotice names it
+/// (`compensate*`, `favoree*`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Party {
+    pub name: String,
+    /// 统一社会信用代码.
+    pub org_num: String,
+    pub contact: String,
+    pub contact_tel: String,
+    pub bank_account: String,
+    pub open_bank: String,
 }
 
 /// A callback owed: the interface and its business fields.
@@ -50,27 +117,46 @@ pub struct Owed {
 /// ELY102's `failReason` holds 255 characters; a longer reason is cut at a
 /// character boundary rather than refused by the platform.
 const FAIL_REASON_MAX: usize = 255;
+/// ELY106 `paymentBeneficiary` holds 25; ELY108 `cancelNotice` 200.
+const BENEFICIARY_MAX: usize = 25;
+const CANCEL_NOTICE_MAX: usize = 200;
+/// Fujian `compensateremark` holds 1024.
+const REMARK_MAX: usize = 1024;
+
+fn cut(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+fn ely102(application_id: &str, status: &str, reason: Option<&str>) -> Owed {
+    let mut payload = json!({"applicationId": application_id, "applicationStatus": status});
+    if let Some(r) = reason {
+        payload["failReason"] = json!(cut(r, FAIL_REASON_MAX));
+    }
+    Owed {
+        interface: "ELY102",
+        payload,
+    }
+}
 
 /// ELY: every step is an ELY102 with its status code.
 pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
-    let payload = match notice {
-        Notice::Approved => json!({"applicationId": application_id, "applicationStatus": "01"}),
-        Notice::Rejected { reason } => json!({
-            "applicationId": application_id,
-            "applicationStatus": "02",
-            "failReason": reason.chars().take(FAIL_REASON_MAX).collect::<String>(),
-        }),
+    let owed = match notice {
+        Notice::Approved => ely102(application_id, "01", None),
+        Notice::Rejected { reason } => ely102(application_id, "02", Some(reason)),
         Notice::Paid {
             at,
             amount,
             pay_type,
-        } => json!({
-            "applicationId": application_id,
-            "applicationStatus": "05",
-            "payTime": Shape::Dashed.format(at),
-            "payAmt": amount.to_yuan(),
-            "payType": pay_type.code(),
-        }),
+        } => Owed {
+            interface: "ELY102",
+            payload: json!({
+                "applicationId": application_id,
+                "applicationStatus": "05",
+                "payTime": Shape::Dashed.format(at),
+                "payAmt": amount.to_yuan(),
+                "payType": pay_type.code(),
+            }),
+        },
         Notice::Issued {
             guarantee_no,
             amount,
@@ -78,21 +164,61 @@ pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
             valid_to,
             issued_at,
             institution,
-        } => json!({
-            "applicationId": application_id,
-            "applicationStatus": "03",
-            "guaranteeId": guarantee_no,
-            "guaranteeAmt": amount.to_yuan(),
-            "validTimeStart": Shape::Dashed.format(valid_from),
-            "validTimeEnd": Shape::Dashed.format(valid_to),
-            "letterOfTime": Shape::Dashed.format(issued_at),
-            "companyName": institution,
-        }),
+        } => Owed {
+            interface: "ELY102",
+            payload: json!({
+                "applicationId": application_id,
+                "applicationStatus": "03",
+                "guaranteeId": guarantee_no,
+                "guaranteeAmt": amount.to_yuan(),
+                "validTimeStart": Shape::Dashed.format(valid_from),
+                "validTimeEnd": Shape::Dashed.format(valid_to),
+                "letterOfTime": Shape::Dashed.format(issued_at),
+                "companyName": institution,
+            }),
+        },
+        Notice::Claim {
+            guarantee_no,
+            stage,
+            amount,
+            beneficiary,
+            ..
+        } => {
+            let mut payload = json!({"guaranteeId": guarantee_no});
+            match stage {
+                ClaimStage::Accepted => payload["status"] = json!("00"),
+                ClaimStage::Refused { .. } => payload["status"] = json!("02"),
+                ClaimStage::Paid { at } => {
+                    payload["status"] = json!("01");
+                    payload["paymentMoney"] = json!(amount.to_yuan());
+                    payload["paymentBeneficiary"] = json!(cut(&beneficiary.name, BENEFICIARY_MAX));
+                    payload["paymentBeneficiarySocial"] = json!(beneficiary.org_num);
+                    payload["paymentTime"] = json!(Shape::Dashed.format(at));
+                }
+            }
+            Owed {
+                interface: "ELY106",
+                payload,
+            }
+        }
+        Notice::Cancelled => ely102(application_id, "07", None),
+        Notice::CancelRefused { reason } => ely102(application_id, "06", Some(reason)),
+        Notice::Surrendered { .. } => ely102(application_id, "08", None),
+        Notice::SurrenderRefused { reason } => ely102(application_id, "09", Some(reason)),
+        Notice::Invalidated {
+            guarantee_no,
+            at,
+            notice,
+        } => Owed {
+            interface: "ELY108",
+            payload: json!({
+                "guaranteeId": guarantee_no,
+                "cancelDate": Shape::Dashed.format(at),
+                "cancelNotice": cut(notice, CANCEL_NOTICE_MAX),
+            }),
+        },
     };
-    Some(Owed {
-        interface: "ELY102",
-        payload,
-    })
+    Some(owed)
 }
 
 /// Fujian: a rejection, and the issue (with the guarantee's number).
@@ -131,7 +257,59 @@ pub fn fujian(
                 "applystatus": "1",
             }),
         }),
-        Notice::Approved | Notice::Paid { .. } => None,
+        Notice::Claim {
+            guarantee_no,
+            stage,
+            amount,
+            payer,
+            beneficiary,
+        } => {
+            let (status, remark, amount) = match stage {
+                ClaimStage::Accepted => ("1", None, amount.to_yuan()),
+                ClaimStage::Paid { .. } => ("2", None, amount.to_yuan()),
+                // Nothing is paid on a refusal: the amount says so.
+                ClaimStage::Refused { reason } => {
+                    ("3", Some(cut(reason, REMARK_MAX)), "0.00".into())
+                }
+            };
+            let mut payload = json!({
+                "applyno": applyno,
+                "baohanno": guarantee_no,
+                "compensatestatus": status,
+                "compensatename": payer.name,
+                "compensateorgnum": payer.org_num,
+                "compensatecontact": payer.contact,
+                "compensatecontacttel": payer.contact_tel,
+                "compensatebankcode": payer.bank_account,
+                "compensateopenbank": payer.open_bank,
+                "favoreename": beneficiary.name,
+                "favoreeorgnum": beneficiary.org_num,
+                "favoreecontact": beneficiary.contact,
+                "favoreecontacttel": beneficiary.contact_tel,
+                "favoreebankcode": beneficiary.bank_account,
+                "favoreeopenbank": beneficiary.open_bank,
+                "compensateamount": amount,
+            });
+            if let Some(r) = remark {
+                payload["compensateremark"] = json!(r);
+            }
+            Some(Owed {
+                interface: "claimsresultnotice",
+                payload,
+            })
+        }
+        Notice::Surrendered { guarantee_no } => Some(Owed {
+            interface: "quitnotice",
+            payload: json!({"applyno": applyno, "baohanno": guarantee_no}),
+        }),
+        // Fujian answers giveupnotice and quitapply at once, and has no
+        // callback for a cancellation or an invalidation.
+        Notice::Approved
+        | Notice::Paid { .. }
+        | Notice::Cancelled
+        | Notice::CancelRefused { .. }
+        | Notice::SurrenderRefused { .. }
+        | Notice::Invalidated { .. } => None,
     }
 }
 
@@ -234,5 +412,148 @@ mod tests {
             json!({"applyno": "F1", "baohanno": "F1", "instname": "某银行",
                    "generatetime": "2026-05-06 07:08:09", "applystatus": "0"})
         );
+    }
+
+    fn party(name: &str) -> Party {
+        Party {
+            name: name.into(),
+            org_num: "91350100MA2XXXXX0A".into(),
+            contact: "张三".into(),
+            contact_tel: "13800000000".into(),
+            bank_account: "6222020200112233".into(),
+            open_bank: "某银行福州分行".into(),
+        }
+    }
+
+    fn claim(stage: ClaimStage) -> Notice {
+        Notice::Claim {
+            guarantee_no: "BH-1".into(),
+            stage,
+            amount: Fen::new(500_000).unwrap(),
+            payer: party("某担保公司"),
+            beneficiary: party("某招标人"),
+        }
+    }
+
+    /// Every claim notice is what the spec's own message type accepts,
+    /// once the notifier adds the envelope fields.
+    #[test]
+    fn claim_notices_are_valid_messages_of_their_interface() {
+        use crate::ely::messages::{ClaimStatus, Ely106};
+        use crate::fujian::messages::{ClaimsResultNotice, CompensateStatus};
+        use crate::wire::WireMessage;
+        let envelope = |owed: Owed| {
+            let mut map = owed.payload.as_object().unwrap().clone();
+            map.insert("appkey".into(), json!("k"));
+            map.insert("timestamp".into(), json!("2026-05-06 07:08:09"));
+            map.insert("sign".into(), json!("s"));
+            map
+        };
+        let cases = [
+            (
+                ClaimStage::Accepted,
+                CompensateStatus::Pending,
+                ClaimStatus::Accepted,
+                "5000.00",
+            ),
+            (
+                ClaimStage::Paid { at: at() },
+                CompensateStatus::Paid,
+                ClaimStatus::Paid,
+                "5000.00",
+            ),
+            (
+                ClaimStage::Refused {
+                    reason: "受益人不符".into(),
+                },
+                CompensateStatus::Refused,
+                ClaimStatus::Refused,
+                "0.00",
+            ),
+        ];
+        for (stage, fujian_status, ely_status, amount) in cases {
+            let n = claim(stage.clone());
+            let f = fujian("F1", &n, "某担保公司", at()).unwrap();
+            assert_eq!(f.interface, "claimsresultnotice");
+            let parsed = ClaimsResultNotice::from_map(&envelope(f)).unwrap();
+            assert_eq!(parsed.compensatestatus, fujian_status);
+            assert_eq!(parsed.compensateamount.to_yuan(), amount);
+            assert_eq!(parsed.favoreename, "某招标人");
+            assert_eq!(parsed.compensatename, "某担保公司");
+            let e = ely("A1", &n).unwrap();
+            assert_eq!(e.interface, "ELY106");
+            let parsed = Ely106::from_map(e.payload.as_object().unwrap()).unwrap();
+            assert_eq!(parsed.status, ely_status);
+            if let ClaimStage::Refused { reason } = &stage {
+                assert_eq!(
+                    ClaimsResultNotice::from_map(&envelope(fujian("F1", &n, "x", at()).unwrap()))
+                        .unwrap()
+                        .compensateremark
+                        .as_deref(),
+                    Some(reason.as_str())
+                );
+            }
+        }
+        let paid = ely("A1", &claim(ClaimStage::Paid { at: at() })).unwrap();
+        assert_eq!(
+            paid.payload,
+            json!({"guaranteeId": "BH-1", "status": "01", "paymentMoney": "5000.00",
+                   "paymentBeneficiary": "某招标人", "paymentBeneficiarySocial": "91350100MA2XXXXX0A",
+                   "paymentTime": "2026-05-06 07:08:09"})
+        );
+    }
+
+    #[test]
+    fn the_ends_of_a_guarantee_owe_what_each_spec_has() {
+        let surrendered = Notice::Surrendered {
+            guarantee_no: "BH-1".into(),
+        };
+        assert_eq!(
+            fujian("F1", &surrendered, "x", at()).unwrap(),
+            Owed {
+                interface: "quitnotice",
+                payload: json!({"applyno": "F1", "baohanno": "BH-1"})
+            }
+        );
+        assert_eq!(
+            ely("A1", &surrendered).unwrap().payload,
+            json!({"applicationId": "A1", "applicationStatus": "08"})
+        );
+        let refused = Notice::SurrenderRefused {
+            reason: "保函状态为已理赔，不能退保".into(),
+        };
+        assert_eq!(
+            ely("A1", &refused).unwrap().payload,
+            json!({"applicationId": "A1", "applicationStatus": "09",
+                   "failReason": "保函状态为已理赔，不能退保"})
+        );
+        assert_eq!(
+            ely("A1", &Notice::Cancelled).unwrap().payload,
+            json!({"applicationId": "A1", "applicationStatus": "07"})
+        );
+        let cancel_refused = Notice::CancelRefused { reason: "r".into() };
+        assert_eq!(
+            ely("A1", &cancel_refused).unwrap().payload["applicationStatus"],
+            json!("06")
+        );
+        let invalidated = Notice::Invalidated {
+            guarantee_no: "BH-1".into(),
+            at: at(),
+            notice: "注".repeat(250),
+        };
+        let owed = ely("A1", &invalidated).unwrap();
+        assert_eq!(owed.interface, "ELY108");
+        assert_eq!(owed.payload["cancelDate"], json!("2026-05-06 07:08:09"));
+        assert_eq!(
+            owed.payload["cancelNotice"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            200
+        );
+        for n in [&Notice::Cancelled, &cancel_refused, &refused, &invalidated] {
+            assert_eq!(fujian("F1", n, "x", at()), None, "{n:?}");
+        }
     }
 }
