@@ -65,6 +65,9 @@ pub struct Settings {
     pub workers: Listen,
     pub notifier: Notifier,
     pub issuance: Issuance,
+    pub claims: Listen,
+    pub refunds: Refunds,
+    pub payouts: Payouts,
     pub database: Database,
     pub broker: Broker,
     pub telemetry: Telemetry,
@@ -107,6 +110,22 @@ impl Settings {
                 "must be at least 16 characters (the ops API's bearer token)",
             ));
         }
+        if raw.portal.download_key.expose().len() < 16 {
+            return Err(ConfigError::new(
+                origin,
+                "portal.download_key",
+                "must be at least 16 characters (it signs the file download URLs)",
+            ));
+        }
+        if raw.refunds.surrender_percent_before_start > 100
+            || raw.refunds.surrender_percent_after_start > 100
+        {
+            return Err(ConfigError::new(
+                origin,
+                "refunds",
+                "the surrender percentages are 0 to 100",
+            ));
+        }
         if raw.institution.name.trim().is_empty() {
             return Err(ConfigError::new(
                 origin,
@@ -124,6 +143,9 @@ impl Settings {
             workers: raw.workers,
             notifier: raw.notifier,
             issuance: raw.issuance,
+            claims: raw.claims,
+            refunds: raw.refunds,
+            payouts: raw.payouts,
             database: raw.database,
             broker: raw.broker,
             telemetry: raw.telemetry,
@@ -145,6 +167,12 @@ struct Raw {
     notifier: Notifier,
     #[serde(default)]
     issuance: Issuance,
+    #[serde(default = "Listen::claims")]
+    claims: Listen,
+    #[serde(default)]
+    refunds: Refunds,
+    #[serde(default)]
+    payouts: Payouts,
     database: Database,
     broker: Broker,
     #[serde(default)]
@@ -170,6 +198,67 @@ impl Listen {
     fn workers() -> Listen {
         Listen::at(8083)
     }
+    fn claims() -> Listen {
+        Listen::at(8086)
+    }
+}
+
+/// The refunds worker, and the policy for the premium on a surrender
+/// (退保): a share of what was paid, by whether the guarantee had begun
+/// to serve (Fujian: the bid opening, `kaibiaotime`; ELY: the start of
+/// the validity). A withdrawal before issue refunds everything paid.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refunds {
+    #[serde(default = "Refunds::default_listen")]
+    pub listen: SocketAddr,
+    #[serde(default = "Refunds::all")]
+    pub surrender_percent_before_start: u8,
+    #[serde(default)]
+    pub surrender_percent_after_start: u8,
+}
+
+impl Default for Refunds {
+    fn default() -> Self {
+        Refunds {
+            listen: Refunds::default_listen(),
+            surrender_percent_before_start: 100,
+            surrender_percent_after_start: 0,
+        }
+    }
+}
+
+impl Refunds {
+    fn default_listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8087))
+    }
+    fn all() -> u8 {
+        100
+    }
+}
+
+/// Where money goes out (claims paid, premiums refunded). Locally a
+/// sandbox that writes a ledger; a bank's API is another implementation
+/// of `baohan_gateways::payout::Payouts`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payouts {
+    #[serde(default = "Payouts::default_ledger")]
+    pub sandbox_ledger: String,
+}
+
+impl Default for Payouts {
+    fn default() -> Self {
+        Payouts {
+            sandbox_ledger: Payouts::default_ledger(),
+        }
+    }
+}
+
+impl Payouts {
+    fn default_ledger() -> String {
+        ".local/payouts.jsonl".into()
+    }
 }
 
 /// The bidder portal (public) and where it sends SMS.
@@ -185,6 +274,13 @@ pub struct Portal {
     /// is a third implementation of `baohan_gateways::sms::SmsGateway`.
     #[serde(default = "Portal::default_sms")]
     pub sms: String,
+    /// Signs the download URLs getbaohaninfo hands out (HMAC-SM3); the
+    /// ingress signs, the portal checks. At least 16 characters.
+    #[serde(default = "empty_secret", deserialize_with = "secret")]
+    pub download_key: Secret,
+    /// How long a download URL works.
+    #[serde(default = "Portal::default_download_ttl")]
+    pub download_ttl_secs: u64,
 }
 
 impl Default for Portal {
@@ -193,6 +289,8 @@ impl Default for Portal {
             listen: Portal::default_listen(),
             max_upload_bytes: Portal::default_max_upload(),
             sms: Portal::default_sms(),
+            download_key: empty_secret(),
+            download_ttl_secs: Portal::default_download_ttl(),
         }
     }
 }
@@ -206,6 +304,9 @@ impl Portal {
     }
     fn default_sms() -> String {
         "log".into()
+    }
+    fn default_download_ttl() -> u64 {
+        7 * 24 * 3600
     }
 }
 
@@ -376,6 +477,18 @@ impl Notifier {
 #[serde(deny_unknown_fields)]
 pub struct Institution {
     pub name: String,
+    /// The rest is claimsresultnotice's `compensate*`: the institution as
+    /// the payer of a claim. Required by the claims worker.
+    #[serde(default)]
+    pub credit_code: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default = "empty_masked", deserialize_with = "masked")]
+    pub contact_phone: baohan_masking::Phone,
+    #[serde(default = "empty_masked", deserialize_with = "masked")]
+    pub bank_account: baohan_masking::BankAccount,
+    #[serde(default)]
+    pub open_bank: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -519,6 +632,16 @@ fn empty_secret() -> Secret {
 
 fn optional_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
     secret(d).map(Some)
+}
+
+fn masked<'de, D: serde::Deserializer<'de>, S: baohan_masking::Strategy>(
+    d: D,
+) -> Result<baohan_masking::Masked<S>, D::Error> {
+    String::deserialize(d).map(baohan_masking::Masked::new)
+}
+
+fn empty_masked<S: baohan_masking::Strategy>() -> baohan_masking::Masked<S> {
+    baohan_masking::Masked::new("")
 }
 
 fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {

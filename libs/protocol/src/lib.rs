@@ -15,6 +15,7 @@
 pub mod ely;
 pub mod error;
 pub mod fujian;
+pub mod links;
 pub mod money;
 pub mod notices;
 pub mod time;

@@ -24,6 +24,16 @@ use crate::time::Shape;
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Value, json};
 
+/// Every interface a notice is owed on.
+pub const INTERFACES: &[&str] = &[
+    "baohannotice",
+    "quitnotice",
+    "claimsresultnotice",
+    "ELY102",
+    "ELY106",
+    "ELY108",
+];
+
 /// What happened to the application, in the terms the callbacks need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {

@@ -102,6 +102,11 @@ pub enum Find<'a> {
         external_no: &'a str,
     },
     Id(Uuid),
+    /// The number of its guarantee (ELY guaranteeId).
+    GuaranteeNo {
+        platform_id: &'a str,
+        guarantee_no: &'a str,
+    },
     /// SM3 of the portal token.
     TokenDigest(&'a str),
 }
@@ -159,6 +164,19 @@ pub(crate) async fn find(
                 "select {APP_COLUMNS} from applications where pay_token_digest = $1{suffix}"
             );
             client.query_opt(&sql, &[&digest]).await?
+        }
+        Find::GuaranteeNo {
+            platform_id,
+            guarantee_no,
+        } => {
+            let sql = format!(
+                "select {APP_COLUMNS} from applications
+                 where platform_id = $1
+                   and id = (select application_id from guarantees where guarantee_no = $2){suffix}"
+            );
+            client
+                .query_opt(&sql, &[&platform_id, &guarantee_no])
+                .await?
         }
     };
     row.as_ref().map(app_row).transpose()

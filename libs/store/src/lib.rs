@@ -14,6 +14,9 @@
 //!   after commit, swept up after a crash.
 //! - [`issuance`]: a paid application's guarantee, documents and
 //!   callbacks, in one transaction.
+//! - [`claims`]: a claim opened, paid or declined, around the payout.
+//! - [`endings`]: withdrawal, surrender, invalidation, and the premium
+//!   refund that may follow.
 //! - [`portal`]: what the bidder portal and the ops API read and change:
 //!   profile, documents, payments, referrals, the timeline.
 //! - [`guarantees`]: the read side the synchronous queries answer from.
@@ -23,7 +26,9 @@
 
 pub mod applications;
 pub mod callbacks;
+pub mod claims;
 pub mod delivery;
+pub mod endings;
 pub mod guarantees;
 pub mod inbound;
 pub mod issuance;

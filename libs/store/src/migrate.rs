@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "issuance",
         include_str!("../migrations/0006_issuance.sql"),
     ),
+    (
+        7,
+        "claims_and_refunds",
+        include_str!("../migrations/0007_claims_and_refunds.sql"),
+    ),
 ];
 
 /// Every migration's version, in order.
