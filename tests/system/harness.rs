@@ -132,7 +132,16 @@ impl TestApp {
         s.portal.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.ops.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.portal.sms = format!("file:{}", self.sms_path().display());
+        s.claims.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.refunds.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.issuance.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.payouts.sandbox_ledger = self.payouts_path().display().to_string();
         s
+    }
+
+    /// Where this test's payout sandbox writes its ledger.
+    pub fn payouts_path(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("baohan-payouts-{}.jsonl", self.prefix))
     }
 
     /// This test's broker prefix (names its queues and its files).

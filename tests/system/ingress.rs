@@ -13,7 +13,7 @@ use serde_json::json;
 /// Each inbound interface that becomes a command, and the queue it goes to.
 const FUJIAN_COMMANDS: &[(&str, WorkQueue)] = &[
     ("baohanapply", WorkQueue::Underwriting),
-    ("giveupnotice", WorkQueue::Underwriting),
+    ("giveupnotice", WorkQueue::Refunds),
     ("quitapply", WorkQueue::Refunds),
     ("claimsnotice", WorkQueue::Claims),
 ];

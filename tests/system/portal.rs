@@ -25,6 +25,8 @@ pub struct Stack {
     pub ops: SocketAddr,
     /// Underwriting's /healthz, /readyz, /metrics.
     pub underwriting: SocketAddr,
+    /// The refunds worker's.
+    pub refunds: SocketAddr,
     services: Vec<(CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
@@ -77,6 +79,13 @@ impl Stack {
         let underwriting = uw.local_addr();
         let stop = CancellationToken::new();
         services.push((stop.clone(), tokio::spawn(uw.run_until_stopped(stop))));
+        // giveupnotice, quits and cancellations.
+        let mut settings = app.settings();
+        adjust(&mut settings);
+        let refunds = refunds::build(settings).await.unwrap();
+        let refunds_addr = refunds.local_addr();
+        let stop = CancellationToken::new();
+        services.push((stop.clone(), tokio::spawn(refunds.run_until_stopped(stop))));
         let mut settings = app.settings();
         adjust(&mut settings);
         let portal = portal::Application::build(settings).await.unwrap();
@@ -88,6 +97,7 @@ impl Stack {
             portal: portal_addr,
             ops: ops_addr,
             underwriting,
+            refunds: refunds_addr,
             services,
         }
     }
@@ -98,6 +108,7 @@ impl Stack {
             task.await.unwrap();
         }
         let _ = std::fs::remove_file(self.app.sms_path());
+        let _ = std::fs::remove_file(self.app.payouts_path());
         self.app.stop().await;
     }
 

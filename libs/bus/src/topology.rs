@@ -66,16 +66,11 @@ pub enum Exchange {
 /// Which queue receives which routing keys. Commands are keyed
 /// `{protocol}.{interface}` (`fujian.baohanapply`, `ely.ely101`).
 pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
-    // 投保申请 and its withdrawal before issue.
+    // 投保申请.
     (
         WorkQueue::Underwriting,
         Exchange::Commands,
         "fujian.baohanapply",
-    ),
-    (
-        WorkQueue::Underwriting,
-        Exchange::Commands,
-        "fujian.giveupnotice",
     ),
     (WorkQueue::Underwriting, Exchange::Commands, "ely.ely101"),
     // Issuance starts from the application's events (paid).
@@ -83,7 +78,8 @@ pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
     // 索赔.
     (WorkQueue::Claims, Exchange::Commands, "fujian.claimsnotice"),
     (WorkQueue::Claims, Exchange::Commands, "ely.ely105"),
-    // 退保, cancellation, and 保函失效通知 (ELY107).
+    // 放弃申请, 退保, cancellation, and 保函失效通知 (ELY107).
+    (WorkQueue::Refunds, Exchange::Commands, "fujian.giveupnotice"),
     (WorkQueue::Refunds, Exchange::Commands, "fujian.quitapply"),
     (WorkQueue::Refunds, Exchange::Commands, "ely.ely109"),
     (WorkQueue::Refunds, Exchange::Commands, "ely.ely107"),
@@ -92,9 +88,16 @@ pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
 ];
 
 /// Bindings of earlier releases, removed at declare: ELY107 moved from
-/// issuance to refunds, which cancels the guarantee.
-const RETIRED_BINDINGS: &[(WorkQueue, Exchange, &str)] =
-    &[(WorkQueue::Issuance, Exchange::Commands, "ely.ely107")];
+/// issuance to refunds, which cancels the guarantee; giveupnotice from
+/// underwriting to refunds, which refunds a premium already paid.
+const RETIRED_BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
+    (WorkQueue::Issuance, Exchange::Commands, "ely.ely107"),
+    (
+        WorkQueue::Underwriting,
+        Exchange::Commands,
+        "fujian.giveupnotice",
+    ),
+];
 
 /// Names and arguments, derived from the broker settings.
 #[derive(Debug, Clone)]

@@ -121,6 +121,8 @@ pub struct ClaimRow {
     pub payee_open_bank: String,
     /// From personal data; empty if none was given.
     pub payee_account: String,
+    /// The claim's personal data (the claimant), field → value.
+    pub personal: HashMap<String, String>,
 }
 
 /// What the handler decided about a new claim.
@@ -182,6 +184,7 @@ async fn claim_row(
         payee_name: row.get(4),
         payee_open_bank: row.get(5),
         payee_account: personal.get(PAYEE_ACCOUNT).cloned().unwrap_or_default(),
+        personal,
     })
 }
 

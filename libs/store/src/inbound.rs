@@ -80,6 +80,28 @@ impl Store {
     /// Forgets a request whose command certainly never reached the broker
     /// (the publisher was not connected), so that the platform, told to
     /// retry, may also send a corrected request under the same key.
+    /// Whether this exact request was accepted before: an identical
+    /// retry is answered from the journal, whatever has happened since.
+    pub async fn seen_inbound(
+        &self,
+        platform_id: &str,
+        interface: &str,
+        dedupe_key: &str,
+        content_digest: &str,
+    ) -> Result<bool, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "select 1 from inbound_requests
+                 where platform_id = $1 and interface = $2 and dedupe_key = $3
+                   and content_digest = $4",
+                &[&platform_id, &interface, &dedupe_key, &content_digest],
+            )
+            .await?;
+        Ok(row.is_some())
+    }
+
     pub async fn forget_unpublished(&self, id: Uuid) -> Result<(), StoreError> {
         self.client()
             .await?

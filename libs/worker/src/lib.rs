@@ -9,6 +9,10 @@
 //! let worker = base.serve(Issuer { store: base.store(), .. });
 //! ```
 
+pub mod step;
+
+pub use step::StepError;
+
 use baohan_bus::consume::{self, ConsumerConfig};
 use baohan_bus::{Handler, Incoming, Outcome, Publisher, Topology, WorkQueue, connect};
 use baohan_config::Settings;

@@ -83,20 +83,37 @@ pub fn content_digest(fields: &Map) -> String {
     sm3::hex_digest(text.as_bytes())
 }
 
-pub async fn accept(
-    state: &Arc<State>,
-    mut call: Call<'_>,
-    reply: Map,
-) -> Result<Accepted, Refusal> {
+/// The call's identity: `(key field, dedupe key, content digest)`.
+fn identity(call: &Call<'_>) -> (&'static str, String, String) {
     // The command keeps every field, so that the workers parse it with the
     // same typed request; the identity leaves out what a retry changes.
     let mut content = call.fields.clone();
     content.retain(|k, _| !ENVELOPE_FIELDS.contains(&k.as_str()));
     let digest = content_digest(&content);
-    let (key_field, dedupe_key) = match &call.key {
-        Some((field, value)) => (*field, value.clone()),
-        None => ("content", digest.clone()),
-    };
+    match &call.key {
+        Some((field, value)) => (*field, value.clone(), digest),
+        None => ("content", digest.clone(), digest),
+    }
+}
+
+/// An identical retry of a call accepted before. The business checks made
+/// before accepting (may this guarantee be claimed on?) are skipped for
+/// it: the state has moved since, because of this very call, and the
+/// retry must get the first answer.
+pub async fn is_repeat(state: &Arc<State>, call: &Call<'_>) -> Result<bool, Refusal> {
+    let (_, key, digest) = identity(call);
+    Ok(state
+        .store
+        .seen_inbound(call.platform_id, call.interface, &key, &digest)
+        .await?)
+}
+
+pub async fn accept(
+    state: &Arc<State>,
+    mut call: Call<'_>,
+    reply: Map,
+) -> Result<Accepted, Refusal> {
+    let (key_field, dedupe_key, digest) = identity(&call);
     let id = Uuid::new_v4();
     let reply = Value::Object(reply);
     let outcome = state

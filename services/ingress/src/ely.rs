@@ -2,6 +2,7 @@
 //! `transcode` inside the envelope.
 
 use crate::accept::{self, Call};
+use crate::queries::Check;
 use crate::refusal::Refusal;
 use crate::{Seen, State};
 use baohan_bus::Protocol;
@@ -40,18 +41,35 @@ pub async fn handle(
     let opened =
         codec::open_wire(wire, profile, baohan_protocol::time::now()).map_err(Refusal::Ely)?;
     let platform_id = platform.id.as_str();
-    let key = match &opened.request {
+    let (key, check) = match &opened.request {
         ElyRequest::Ely103(q) => {
             return crate::queries::ely103(state, platform_id, profile, q).await;
         }
         ElyRequest::Ely104(q) => {
             return crate::queries::ely104(state, platform_id, profile, q).await;
         }
-        ElyRequest::Ely101(a) => Some(("applicationId", a.application_id.clone())),
-        ElyRequest::Ely107(i) => Some(("guaranteeId", i.guarantee_id.clone())),
+        ElyRequest::Ely101(a) => (Some(("applicationId", a.application_id.clone())), None),
+        ElyRequest::Ely107(i) => (
+            Some(("guaranteeId", i.guarantee_id.clone())),
+            Some(Check::Invalidate {
+                guarantee_no: &i.guarantee_id,
+            }),
+        ),
         // A claim or a cancellation may come again after a refusal: the
         // content is the identity.
-        ElyRequest::Ely105(_) | ElyRequest::Ely109(_) => None,
+        ElyRequest::Ely105(c) => (
+            None,
+            Some(Check::Claim {
+                guarantee_no: &c.guarantee_id,
+                applyno: None,
+            }),
+        ),
+        ElyRequest::Ely109(r) => (
+            None,
+            Some(Check::Exists {
+                application_id: &r.application_id,
+            }),
+        ),
         ElyRequest::Ely102(_) | ElyRequest::Ely106(_) | ElyRequest::Ely108(_) => {
             return Err(Refusal::NotServed(transcode.code().into()));
         }
@@ -70,6 +88,11 @@ pub async fn handle(
         pay_token,
         trace,
     };
+    if let Some(check) = check
+        && !accept::is_repeat(state, &call).await?
+    {
+        crate::queries::check(state, platform_id, check).await?;
+    }
     let accepted = accept::accept(state, call, reply).await?;
     seen.repeat = accepted.is_repeat();
     Ok(accepted.into_reply())

@@ -1,6 +1,7 @@
 //! `POST /fujian/{interface}`: the five interfaces a Fujian platform calls.
 
 use crate::accept::{self, Call};
+use crate::queries::Check;
 use crate::refusal::Refusal;
 use crate::{Seen, State};
 use baohan_bus::Protocol;
@@ -39,7 +40,7 @@ pub async fn handle(
     let request = fujian::receive_map(interface, map, profile, baohan_protocol::time::now())
         .map_err(Refusal::Fujian)?;
     let platform_id = platform.id.as_str();
-    let (key, pay_token, reply) = match &request {
+    let (key, pay_token, reply, check) = match &request {
         FujianRequest::Getbaohaninfo(q) => {
             return crate::queries::getbaohaninfo(state, platform_id, q).await;
         }
@@ -54,21 +55,37 @@ pub async fn handle(
                 Some(("applyno", a.applyno.clone())),
                 Some(token),
                 reply.to_map(),
-            )
-        }
-        FujianRequest::Giveupnotice(g) => {
-            crate::queries::may_withdraw(state, platform_id, &g.applyno).await?;
-            (
-                Some(("applyno", g.applyno.clone())),
                 None,
-                Reply::success().to_map(),
             )
         }
+        FujianRequest::Giveupnotice(g) => (
+            Some(("applyno", g.applyno.clone())),
+            None,
+            Reply::success().to_map(),
+            Some(Check::Withdraw {
+                applyno: &g.applyno,
+            }),
+        ),
         // A second quit or claim for the same guarantee is a new request
         // (after a refusal, say): the content is the identity.
-        FujianRequest::Quitapply(_) | FujianRequest::Claimsnotice(_) => {
-            (None, None, Reply::success().to_map())
-        }
+        FujianRequest::Quitapply(q) => (
+            None,
+            None,
+            Reply::success().to_map(),
+            Some(Check::Surrender {
+                applyno: &q.applyno,
+                baohanno: &q.baohanno,
+            }),
+        ),
+        FujianRequest::Claimsnotice(c) => (
+            None,
+            None,
+            Reply::success().to_map(),
+            Some(Check::Claim {
+                guarantee_no: &c.baohanno,
+                applyno: Some(&c.applyno),
+            }),
+        ),
         FujianRequest::Baohannotice(_)
         | FujianRequest::Quitnotice(_)
         | FujianRequest::Claimsresultnotice(_) => {
@@ -85,6 +102,11 @@ pub async fn handle(
         pay_token,
         trace,
     };
+    if let Some(check) = check
+        && !accept::is_repeat(state, &call).await?
+    {
+        crate::queries::check(state, platform_id, check).await?;
+    }
     let accepted = accept::accept(state, call, reply).await?;
     seen.repeat = accepted.is_repeat();
     Ok(accepted.into_reply())

@@ -82,9 +82,26 @@ pub struct State {
     /// The institution's signing certificate: ELY104 accepts only letters
     /// signed with it. `None`: every letter is reported not genuine.
     pub signing_cert: Option<x509_cert::Certificate>,
+    /// Signs getbaohaninfo's download URLs; the portal checks them.
+    download_key: baohan_masking::Secret,
+    download_ttl: Duration,
 }
 
 impl State {
+    /// A signed download URL for one of an application's files, valid
+    /// for `portal.download_ttl_secs` from now.
+    pub fn download_url(&self, platform_id: &str, external_no: &str, kind: &str) -> String {
+        let expires = chrono::Utc::now().timestamp()
+            + i64::try_from(self.download_ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        baohan_protocol::links::Link {
+            platform_id: platform_id.to_owned(),
+            external_no: external_no.to_owned(),
+            kind: kind.to_owned(),
+            expires,
+        }
+        .url(&self.portal_base_url, self.download_key.expose().as_bytes())
+    }
+
     /// `{portal_base_url}/pay/{token}`.
     pub fn payurl(&self, token: &str) -> String {
         format!("{}/pay/{token}", self.portal_base_url)
@@ -146,6 +163,8 @@ impl Application {
                 .to_owned(),
             confirmed: tx,
             signing_cert,
+            download_key: settings.portal.download_key.clone(),
+            download_ttl: Duration::from_secs(settings.portal.download_ttl_secs.max(60)),
         };
         Ok(Application {
             listener,

@@ -8,66 +8,256 @@
 
 use crate::State;
 use crate::refusal::Refusal;
-use baohan_domain::application::{Event, Status};
+use baohan_domain::application::Event;
+use baohan_domain::guarantee::{self, Guarantee, GuaranteeEvent};
+use baohan_store::guarantees::IssuedGuarantee;
 use baohan_gm::Encoding;
 use baohan_pdfsign::{cert, pdf};
 use baohan_protocol::ely::messages::{
     Ely103, Ely103Response, Ely104, Ely104Response, VerifyStatus,
 };
 use baohan_protocol::ely::{ElyProfile, ResponseCode, codec};
-use baohan_protocol::fujian::messages::GetBaohanInfo;
+use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
+use baohan_protocol::Fen;
+use baohan_protocol::fujian::messages::{BaohanInfo, GetBaohanInfo, GetBaohanInfoReply, ResultCode};
+use baohan_protocol::wire::Nested;
+use baohan_store::guarantees::GuaranteeFiles;
 use baohan_protocol::wire::Map;
 use baohan_protocol::wire::WireMessage;
 use baohan_protocol::wire::{DashedDate, DateTimeSec};
 use baohan_store::applications::Find;
 
-/// giveupnotice is answered at once, so whether the application may still
-/// be withdrawn is checked here: an unknown applyno, or one already issued
-/// or rejected, is refused (code 0 with the reason) and nothing recorded.
-/// The worker applies the same state machine again; this check only lets
-/// the platform hear the answer now. An application already withdrawn
-/// passes, so that an identical retry gets its first answer.
-pub async fn may_withdraw(state: &State, platform_id: &str, applyno: &str) -> Result<(), Refusal> {
-    let key = Find::External {
+/// What a call asks that the state machines may refuse at once. The
+/// platform hears the refusal now (Fujian code 0, ELY 203, with the
+/// reason in Chinese) and nothing is recorded; the worker asks the same
+/// machines again when it applies the command.
+#[derive(Debug, Clone, Copy)]
+pub enum Check<'a> {
+    /// giveupnotice: withdraw before issue.
+    Withdraw { applyno: &'a str },
+    /// quitapply: surrender the issued guarantee.
+    Surrender {
+        applyno: &'a str,
+        baohanno: &'a str,
+    },
+    /// claimsnotice (with its applyno), ELY105.
+    Claim {
+        guarantee_no: &'a str,
+        applyno: Option<&'a str>,
+    },
+    /// ELY107.
+    Invalidate { guarantee_no: &'a str },
+    /// ELY109: the answer (07/08, or 06/09) comes by ELY102; only an
+    /// unknown application is refused now.
+    Exists { application_id: &'a str },
+}
+
+pub async fn check(state: &State, platform_id: &str, check: Check<'_>) -> Result<(), Refusal> {
+    let by_no = |external_no| Find::External {
         platform_id,
-        external_no: applyno,
+        external_no,
     };
-    match state.store.application(key).await? {
-        Some(app) if app.status == Status::Withdrawn => Ok(()),
-        Some(app) => app
-            .status
-            .apply(Event::Withdraw)
-            .map(drop)
-            .map_err(|e| Refusal::IllegalState(format!("applyno {applyno}: {}", e.zh()))),
-        // Accepted, maybe not decided yet: the journal knows it.
-        None => match state.store.pay_token_of(platform_id, applyno).await? {
-            Some(_) => Ok(()),
-            None => Err(Refusal::NotFound(format!(
-                "applyno {applyno}: no such application"
-            ))),
+    match check {
+        Check::Withdraw { applyno } => match state.store.application(by_no(applyno)).await? {
+            Some(app) => app
+                .status
+                .apply(Event::Withdraw)
+                .map(drop)
+                .map_err(|e| Refusal::IllegalState(format!("applyno {applyno}: {}", e.zh()))),
+            // Accepted, maybe not decided yet: the journal knows it.
+            None => match state.store.pay_token_of(platform_id, applyno).await? {
+                Some(_) => Ok(()),
+                None => Err(Refusal::NotFound(format!(
+                    "applyno {applyno}: no such application"
+                ))),
+            },
         },
+        Check::Exists { application_id } => {
+            if state.store.application(by_no(application_id)).await?.is_some()
+                || state
+                    .store
+                    .pay_token_of(platform_id, application_id)
+                    .await?
+                    .is_some()
+            {
+                Ok(())
+            } else {
+                Err(Refusal::NotFound(format!(
+                    "applicationId {application_id}: no such application"
+                )))
+            }
+        }
+        Check::Surrender { applyno, baohanno } => {
+            let g = issued(state, platform_id, baohanno, "baohanno").await?;
+            if g.external_no != applyno {
+                return Err(Refusal::NotFound(format!(
+                    "baohanno {baohanno}: not the guarantee of applyno {applyno}"
+                )));
+            }
+            guarantee_allows(&g, GuaranteeEvent::Surrender, "baohanno")
+        }
+        Check::Claim {
+            guarantee_no,
+            applyno,
+        } => {
+            let field = if applyno.is_some() {
+                "baohanno"
+            } else {
+                "guaranteeId"
+            };
+            let g = issued(state, platform_id, guarantee_no, field).await?;
+            if let Some(applyno) = applyno
+                && g.external_no != applyno
+            {
+                return Err(Refusal::NotFound(format!(
+                    "baohanno {guarantee_no}: not the guarantee of applyno {applyno}"
+                )));
+            }
+            let status = guarantee_status(&g)?;
+            guarantee::may_claim(status)
+                .map_err(|e| Refusal::IllegalState(format!("{field} {guarantee_no}: {}", e.zh())))
+        }
+        Check::Invalidate { guarantee_no } => {
+            let g = issued(state, platform_id, guarantee_no, "guaranteeId").await?;
+            guarantee_allows(&g, GuaranteeEvent::Invalidate, "guaranteeId")
+        }
     }
 }
 
+async fn issued(
+    state: &State,
+    platform_id: &str,
+    guarantee_no: &str,
+    field: &str,
+) -> Result<IssuedGuarantee, Refusal> {
+    state
+        .store
+        .guarantee_by_no(platform_id, guarantee_no)
+        .await?
+        .ok_or_else(|| Refusal::NotFound(format!("{field} {guarantee_no}: no such guarantee")))
+}
+
+fn guarantee_status(g: &IssuedGuarantee) -> Result<Guarantee, Refusal> {
+    Guarantee::parse(&g.status).ok_or_else(|| {
+        tracing::error!(status = g.status, "unknown guarantee status in the store");
+        Refusal::Internal
+    })
+}
+
+fn guarantee_allows(
+    g: &IssuedGuarantee,
+    event: GuaranteeEvent,
+    field: &str,
+) -> Result<(), Refusal> {
+    guarantee_status(g)?
+        .apply(event)
+        .map(drop)
+        .map_err(|e| Refusal::IllegalState(format!("{field} {}: {}", g.guarantee_no, e.zh())))
+}
+
+/// getbaohaninfo: every field of the spec, from the issued guarantee, the
+/// application, the bidder's profile and documents. The letter comes as
+/// Base64 in `baohanfile` and, like every other file, as a signed URL
+/// that expires (docs/protocol.md, "Downloads").
 pub async fn getbaohaninfo(
     state: &State,
     platform_id: &str,
     q: &GetBaohanInfo,
 ) -> Result<Map, Refusal> {
-    match state
+    let Some(found) = state
         .store
-        .guarantee_by_application(platform_id, &q.applyno)
+        .guarantee_files(platform_id, &q.applyno, &q.baohanno)
         .await?
-    {
-        Some(g) if g.guarantee_no == q.baohanno => Err(Refusal::NotFound(format!(
-            "baohanno {}: the letter file is not available yet",
-            q.baohanno
-        ))),
-        _ => Err(Refusal::NotFound(format!(
+    else {
+        return Err(Refusal::NotFound(format!(
             "applyno {} / baohanno {}: no such issued guarantee",
             q.applyno, q.baohanno
-        ))),
+        )));
+    };
+    let info = baohan_info(state, platform_id, &found).map_err(|missing| {
+        // Issued letters always have these; a gap is ours, not the caller's.
+        tracing::error!(applyno = %q.applyno, missing, "getbaohaninfo: stored data incomplete");
+        Refusal::Internal
+    })?;
+    Ok(GetBaohanInfoReply {
+        code: ResultCode::Success,
+        message: Some("成功".into()),
+        data: Some(Nested(info)),
     }
+    .to_map())
+}
+
+/// The data object; `Err(field)` if an issued guarantee lacks what it needs.
+fn baohan_info(
+    state: &State,
+    platform_id: &str,
+    f: &GuaranteeFiles,
+) -> Result<BaohanInfo, &'static str> {
+    let no = &f.app.external_no;
+    let file = |kind: &str| f.files.iter().find(|d| d.kind == kind);
+    let url = |kind: &str| {
+        file(kind)
+            .map(|_| state.download_url(platform_id, no, kind))
+            .unwrap_or_default()
+    };
+    let md5 = |kind: &str| file(kind).map(|d| d.md5.clone()).unwrap_or_default();
+    let personal = |field: &str| f.personal.get(field).cloned().unwrap_or_default();
+    let tz = baohan_protocol::time::shanghai();
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        baohan_protocol::time::Shape::Dashed.format(&t.with_timezone(&tz))
+    };
+    let premium = f.app.premium_fen.ok_or("premium")?;
+    if file("letter").is_none() || f.letter.is_empty() {
+        return Err("letter");
+    }
+    Ok(BaohanInfo {
+        baohanurl: url("letter"),
+        baohanfile: Encoding::Base64.encode(&f.letter),
+        payername: personal("payername"),
+        payeraccount: BankAccount::new(personal("payeraccount")),
+        rate: rate(premium, f.app.guarantee_amount_fen),
+        cost: Fen::new(premium).ok_or("premium")?,
+        paytype: match f.pay_channel.as_deref() {
+            Some("transfer") => "对公转账",
+            _ => "网银支付",
+        }
+        .into(),
+        tbysq: f.app.details["tbyxq"]
+            .as_u64()
+            .map(|d| format!("{d}天"))
+            .unwrap_or_default(),
+        servicebegintime: at(f.guarantee.valid_from),
+        serviceendtime: at(f.guarantee.valid_to),
+        biddercontact: PersonName::new(personal("biddercontact")),
+        biddercontacttel: Phone::new(personal("biddercontacttel")),
+        bidderaddress: personal("bidderaddress"),
+        bidderemail: personal("bidderemail"),
+        bidderpersonname: PersonName::new(personal("bidderpersonname")),
+        bidderpersoncard: IdNumber::new(personal("bidderpersoncard")),
+        bidderpersontel: Phone::new(personal("bidderpersontel")),
+        orderurl: url("application_form"),
+        ordermd5: md5("application_form"),
+        qualficationfileurl: url("qualification"),
+        qualficationfilemd5: md5("qualification"),
+        businesslicenseurl: url("businesslicense"),
+        businesslicensemd5: md5("businesslicense"),
+        guaranteemd5: md5("letter"),
+        guaranteexmlurl: url("guarantee_xml"),
+        guaranteexmlmd5: md5("guarantee_xml"),
+        payfileurl: url("voucher"),
+    })
+}
+
+/// 费率 as a percentage with four decimals, from the premium actually
+/// charged: `0.3000%` for 3,000 ppm.
+fn rate(premium_fen: i64, amount_fen: i64) -> String {
+    if amount_fen <= 0 {
+        return "0.0000%".into();
+    }
+    // In millionths of a percent, rounded half up, in integers.
+    let scaled = (i128::from(premium_fen) * 100 * 10_000 * 2 + i128::from(amount_fen))
+        / (2 * i128::from(amount_fen));
+    format!("{}.{:04}%", scaled / 10_000, scaled % 10_000)
 }
 
 /// ELY103: the signed letter, Base64, in a digital envelope (the spec
@@ -178,4 +368,16 @@ fn sealed(business: &Map, profile: &ElyProfile, what: &str) -> Result<Map, Refus
             tracing::error!(error = %e, "sealing the {what} answer");
             Refusal::Internal
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_rate_is_the_premium_over_the_amount_in_percent() {
+        assert_eq!(super::rate(359_400, 119_800_000), "0.3000%");
+        assert_eq!(super::rate(1, 3), "33.3333%");
+        assert_eq!(super::rate(2, 3), "66.6667%");
+        assert_eq!(super::rate(0, 100), "0.0000%");
+        assert_eq!(super::rate(5, 0), "0.0000%");
+    }
 }

@@ -16,6 +16,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod files;
 pub mod http;
 pub mod ops;
 pub mod page;
@@ -57,6 +58,8 @@ pub struct State {
     pub max_upload: u64,
     pub ops_token: Secret,
     pub publisher: Publisher,
+    /// Checks getbaohaninfo's signed download URLs.
+    pub download_key: Secret,
 }
 
 pub struct Application {
@@ -100,6 +103,7 @@ impl Application {
                 max_upload: settings.portal.max_upload_bytes,
                 ops_token: settings.ops.token,
                 publisher,
+                download_key: settings.portal.download_key,
             }),
         })
     }
@@ -123,6 +127,8 @@ impl baohan_telemetry::service::Service for Application {
         let public = warp::serve(
             page::routes(state.clone())
                 .or(api::routes(state.clone()))
+                .unify()
+                .or(files::routes(state.clone()))
                 .unify()
                 .or(http::probes(state.clone()))
                 .unify()

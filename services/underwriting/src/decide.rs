@@ -266,6 +266,9 @@ pub fn baohanapply(
             "reckonpriceFen": a.reckonprice.get(),
             "tbyxq": a.tbyxq,
             "tenderfileurl": a.tenderfileurl,
+            // The beneficiary's bank, named in claimsresultnotice.
+            "tendereropenbank": a.tendereropenbank,
+            "tendererbankaccount": a.tendererbankaccount,
             "decision": decision_text(&decision),
         }),
         personal: vec![

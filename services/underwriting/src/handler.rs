@@ -2,12 +2,12 @@
 //! `baohan_bus::consume::run`; tests call [`Underwriter::step`] directly.
 
 use crate::decide;
-use baohan_bus::{Command, Handler, InboundCall, Incoming, Outcome};
+use baohan_bus::{Command, Handler, Incoming, Outcome};
 use baohan_config::Underwriting;
-use baohan_domain::application::{Event, Status};
+use baohan_domain::application::Status;
 use baohan_protocol::ely::{ElyRequest, Transcode};
 use baohan_protocol::fujian::{FujianRequest, Interface};
-use baohan_store::applications::{Transitioned, Written};
+use baohan_store::applications::Written;
 use baohan_store::{Store, StoreError};
 
 /// The name this consumer's processed marks go under.
@@ -120,7 +120,6 @@ impl Underwriter {
                     &self.context(earlier, now),
                 )
             }
-            "giveupnotice" => return self.give_up(message, &call).await,
             other => return Err(StepError::Unreadable(format!("interface {other}"))),
         };
         let written = self
@@ -143,36 +142,5 @@ impl Underwriter {
             tracing::warn!(external_no = %decided.application.external_no, "a second command for an existing application; ignored");
         }
         Ok(())
-    }
-
-    /// 放弃申请: the bidder gives up before issue.
-    async fn give_up(&self, message: &Incoming, call: &InboundCall) -> Result<(), StepError> {
-        let applyno = call
-            .fields
-            .get("applyno")
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| StepError::Unreadable("giveupnotice without applyno".into()))?;
-        // Fujian's notices owe nothing for a withdrawal before issue.
-        let done = self
-            .store
-            .transition_application(
-                CONSUMER,
-                message.id,
-                &call.platform_id,
-                applyno,
-                Event::Withdraw,
-                "platform",
-                |_| Vec::new(),
-            )
-            .await?;
-        match done {
-            // The application may still be waiting in a retry: try later.
-            None => Err(StepError::NotYet(format!("application {applyno}"))),
-            Some(Transitioned::Refused(why)) => {
-                tracing::warn!(applyno, %why, "giveupnotice refused by the state machine");
-                Ok(())
-            }
-            Some(_) => Ok(()),
-        }
     }
 }

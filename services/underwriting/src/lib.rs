@@ -1,4 +1,4 @@
-//! Underwriting: consumes baohanapply, ELY101 and giveupnotice from the
+//! Underwriting: consumes baohanapply and ELY101 from the
 //! `underwriting` queue, decides by the rules and the tariff, and records
 //! the application with the callbacks it owes, once per command.
 //!

@@ -1,0 +1,52 @@
+//! Claims (索赔): consumes claimsnotice and ELY105 from the `claims` queue.
+//! A claim is checked against its guarantee (in force, the beneficiary,
+//! the amount), recorded accepted or refused with its callback, then paid
+//! on first demand (见索即付) through the payout provider, and the result
+//! told (claimsresultnotice `2`/`3`, ELY106 `01`/`02`).
+//!
+//! # Layout
+//! - [`decide`]: the checks and the parties (pure).
+//! - [`handler`]: one command, handled, around the payout.
+//! - this file: the worker (`baohan-worker`) on `claims.listen`.
+
+pub mod decide;
+pub mod handler;
+
+use baohan_bus::WorkQueue;
+use baohan_config::Settings;
+use baohan_gateways::payout::Sandbox;
+use baohan_worker::{Base, Spec, Worker};
+use handler::Claims;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// claimsresultnotice names the institution as the payer in full.
+    #[error("institution.{0} is required by the claims worker (claimsresultnotice compensate*)")]
+    Institution(&'static str),
+    #[error(transparent)]
+    Worker(#[from] baohan_worker::StartError),
+}
+
+pub type Application = Worker<Claims>;
+
+pub async fn build(settings: Settings) -> Result<Application, StartError> {
+    let payer = decide::payer(&settings.institution).map_err(StartError::Institution)?;
+    let base = Base::start(
+        &settings,
+        Spec {
+            name: "claims",
+            queue: WorkQueue::Claims,
+            listen: settings.claims.listen,
+            metric: "baohan_claims_commands_total",
+            help: "Claim commands handled, by outcome (done, retry, reject)",
+        },
+    )
+    .await?;
+    let claims = Claims {
+        store: base.store(),
+        payouts: Arc::new(Sandbox::new(&settings.payouts.sandbox_ledger)),
+        payer,
+    };
+    Ok(base.serve(claims))
+}

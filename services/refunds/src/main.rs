@@ -1,0 +1,19 @@
+//! `refunds [--config PATH]`: see the library for what it does.
+
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(about = "baohan refunds: ends applications and guarantees early, and refunds premiums")]
+struct Args {
+    /// The TOML settings; else BAOHAN_CONFIG, else config/local.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    baohan_telemetry::service::main("refunds", args.config, refunds::build).await
+}
