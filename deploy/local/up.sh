@@ -23,6 +23,8 @@ SERVICES=(
   "portal portal"
   "notifier notifier"
   "issuance issuance"
+  "claims claims"
+  "refunds refunds"
 )
 
 deploy/local/servers.sh up
@@ -86,6 +88,10 @@ baohan is up (config: $BAOHAN_CONFIG)
   ops API     http://$(listen_of ops)   Authorization: Bearer \$(ops.token); /ops/applications, /ops/referrals
   notifier    http://$(listen_of notifier)   /healthz /readyz /metrics (delivers the callbacks)
   issuance    http://$(listen_of issuance)   /healthz /readyz /metrics (issues paid applications)
+  claims      http://$(listen_of claims)   /healthz /readyz /metrics (checks and pays claims)
+  refunds     http://$(listen_of refunds)   /healthz /readyz /metrics (give-ups, quits, cancellations, refunds)
+  downloads   http://$(listen_of portal)/files/{token} (getbaohaninfo's signed URLs)
+  payouts     $ROOT/.local/payouts.jsonl (the sandbox's transfers: claims paid, premiums refunded)
   SMS         $ROOT/.local/sms.jsonl (the payment links ELY bidders get)
   postgres    postgres://baohan@127.0.0.1:55432/baohan
   rabbitmq    amqp://baohan@127.0.0.1:5672   management http://127.0.0.1:15672

@@ -12,14 +12,14 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// The stack, with issuance and the notifier (to a checking stub).
-struct Issuing {
-    s: Stack,
-    stub: PlatformStub,
+pub(crate) struct Issuing {
+    pub(crate) s: Stack,
+    pub(crate) stub: PlatformStub,
     services: Vec<(CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
 impl Issuing {
-    async fn start() -> Issuing {
+    pub(crate) async fn start() -> Issuing {
         let s = Stack::start().await;
         let platforms = harness::load();
         let stub = PlatformStub::start(
@@ -34,6 +34,9 @@ impl Issuing {
         let issuance = issuance::build(settings).await.unwrap();
         let stop = CancellationToken::new();
         services.push((stop.clone(), tokio::spawn(issuance.run_until_stopped(stop))));
+        let claims = claims::build(s.app.settings()).await.unwrap();
+        let stop = CancellationToken::new();
+        services.push((stop.clone(), tokio::spawn(claims.run_until_stopped(stop))));
         let mut settings = s.app.settings_with_env(stub.env());
         settings.notifier.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let notifier = notifier::Application::build(settings).await.unwrap();
@@ -44,7 +47,7 @@ impl Issuing {
 
     /// Applies, completes the profile and documents, pays; returns when
     /// the application is issued.
-    async fn through_issue(&self, p: Platform, no: &str, section: &str) -> Value {
+    pub(crate) async fn through_issue(&self, p: Platform, no: &str, section: &str) -> Value {
         self.s
             .apply(
                 p,
@@ -67,7 +70,7 @@ impl Issuing {
         self.s.wait_for(p, no, "issued").await
     }
 
-    async fn received(&self, n: usize) -> Vec<Received> {
+    pub(crate) async fn received(&self, n: usize) -> Vec<Received> {
         for _ in 0..200 {
             if self.stub.received().len() >= n {
                 break;
@@ -81,7 +84,10 @@ impl Issuing {
 
     /// `(guarantee_no, amount_fen, valid_from, valid_to, issued_at)` in
     /// Asia/Shanghai wire form, and the documents `(kind, md5, content)`.
-    async fn guarantee(&self, no: &str) -> (Vec<String>, Vec<(String, String, Vec<u8>)>) {
+    pub(crate) async fn guarantee(
+        &self,
+        no: &str,
+    ) -> (Vec<String>, Vec<(String, String, Vec<u8>)>) {
         let client = self.s.app.store.client().await.unwrap();
         let row = client
             .query_one(
@@ -110,7 +116,7 @@ impl Issuing {
         ((0..4).map(|i| row.get(i)).collect(), docs)
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         for (stop, task) in self.services {
             stop.cancel();
             task.await.unwrap();

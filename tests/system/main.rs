@@ -9,6 +9,7 @@ mod crash;
 mod harness;
 mod ingress;
 mod issuance;
+mod lifecycle;
 mod notifier;
 mod portal;
 mod replay;

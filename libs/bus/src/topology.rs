@@ -79,7 +79,11 @@ pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
     (WorkQueue::Claims, Exchange::Commands, "fujian.claimsnotice"),
     (WorkQueue::Claims, Exchange::Commands, "ely.ely105"),
     // 放弃申请, 退保, cancellation, and 保函失效通知 (ELY107).
-    (WorkQueue::Refunds, Exchange::Commands, "fujian.giveupnotice"),
+    (
+        WorkQueue::Refunds,
+        Exchange::Commands,
+        "fujian.giveupnotice",
+    ),
     (WorkQueue::Refunds, Exchange::Commands, "fujian.quitapply"),
     (WorkQueue::Refunds, Exchange::Commands, "ely.ely109"),
     (WorkQueue::Refunds, Exchange::Commands, "ely.ely107"),

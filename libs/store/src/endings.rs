@@ -46,6 +46,20 @@ impl Ending {
     }
 }
 
+/// One command that ends an application.
+#[derive(Debug, Clone, Copy)]
+pub struct EndCommand<'a> {
+    /// The consumer's name and the message's id: applied once.
+    pub consumer: &'a str,
+    pub message_id: Uuid,
+    pub key: Find<'a>,
+    pub ending: Ending,
+    /// Who asked, for the timeline (`platform`).
+    pub actor: &'a str,
+    /// The platform's reason, for the timeline.
+    pub reason: Option<&'a str>,
+}
+
 /// What the handler is given to plan with.
 pub struct Standing<'a> {
     pub app: &'a AppRow,
@@ -121,14 +135,17 @@ impl Store {
     /// command.
     pub async fn end(
         &self,
-        consumer: &str,
-        message_id: Uuid,
-        key: Find<'_>,
-        ending: Ending,
-        actor: &str,
-        reason: Option<&str>,
+        cmd: EndCommand<'_>,
         plan: impl FnOnce(&Standing) -> EndPlan,
     ) -> Result<Ended, StoreError> {
+        let EndCommand {
+            consumer,
+            message_id,
+            key,
+            ending,
+            actor,
+            reason,
+        } = cmd;
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let Some(app) = applications::find(&tx, key, true).await? else {

@@ -215,7 +215,13 @@ fn owed(
         payer: payer.clone(),
         beneficiary: beneficiary(s, claim),
     };
-    notices::owed(&s.app.protocol, &s.app.external_no, &notice, &payer.name, now)
+    notices::owed(
+        &s.app.protocol,
+        &s.app.external_no,
+        &notice,
+        &payer.name,
+        now,
+    )
 }
 
 /// The new claim: checked, with what it owes.

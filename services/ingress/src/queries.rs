@@ -10,22 +10,24 @@ use crate::State;
 use crate::refusal::Refusal;
 use baohan_domain::application::Event;
 use baohan_domain::guarantee::{self, Guarantee, GuaranteeEvent};
-use baohan_store::guarantees::IssuedGuarantee;
 use baohan_gm::Encoding;
+use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
 use baohan_pdfsign::{cert, pdf};
+use baohan_protocol::Fen;
 use baohan_protocol::ely::messages::{
     Ely103, Ely103Response, Ely104, Ely104Response, VerifyStatus,
 };
 use baohan_protocol::ely::{ElyProfile, ResponseCode, codec};
-use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
-use baohan_protocol::Fen;
-use baohan_protocol::fujian::messages::{BaohanInfo, GetBaohanInfo, GetBaohanInfoReply, ResultCode};
-use baohan_protocol::wire::Nested;
-use baohan_store::guarantees::GuaranteeFiles;
+use baohan_protocol::fujian::messages::{
+    BaohanInfo, GetBaohanInfo, GetBaohanInfoReply, ResultCode,
+};
 use baohan_protocol::wire::Map;
+use baohan_protocol::wire::Nested;
 use baohan_protocol::wire::WireMessage;
 use baohan_protocol::wire::{DashedDate, DateTimeSec};
 use baohan_store::applications::Find;
+use baohan_store::guarantees::GuaranteeFiles;
+use baohan_store::guarantees::IssuedGuarantee;
 
 /// What a call asks that the state machines may refuse at once. The
 /// platform hears the refusal now (Fujian code 0, ELY 203, with the
@@ -36,10 +38,7 @@ pub enum Check<'a> {
     /// giveupnotice: withdraw before issue.
     Withdraw { applyno: &'a str },
     /// quitapply: surrender the issued guarantee.
-    Surrender {
-        applyno: &'a str,
-        baohanno: &'a str,
-    },
+    Surrender { applyno: &'a str, baohanno: &'a str },
     /// claimsnotice (with its applyno), ELY105.
     Claim {
         guarantee_no: &'a str,
@@ -73,7 +72,11 @@ pub async fn check(state: &State, platform_id: &str, check: Check<'_>) -> Result
             },
         },
         Check::Exists { application_id } => {
-            if state.store.application(by_no(application_id)).await?.is_some()
+            if state
+                .store
+                .application(by_no(application_id))
+                .await?
+                .is_some()
                 || state
                     .store
                     .pay_token_of(platform_id, application_id)

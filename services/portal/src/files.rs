@@ -68,9 +68,9 @@ async fn serve(state: &State, token: &str) -> warp::reply::Response {
                     }
                 })
                 .collect();
-            if let Ok(v) = header::HeaderValue::from_str(&format!(
-                "attachment; filename*=UTF-8''{encoded}"
-            )) {
+            if let Ok(v) =
+                header::HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}"))
+            {
                 headers.insert(header::CONTENT_DISPOSITION, v);
             }
             headers.insert(

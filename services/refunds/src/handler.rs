@@ -14,7 +14,7 @@ use baohan_protocol::ely::{ElyRequest, Transcode};
 use baohan_protocol::fujian::{FujianRequest, Interface};
 use baohan_store::Store;
 use baohan_store::applications::Find;
-use baohan_store::endings::{Ended, RefundToPay};
+use baohan_store::endings::{EndCommand, Ended, RefundToPay};
 use baohan_worker::step::{StepError, inbound};
 use std::sync::Arc;
 
@@ -49,7 +49,10 @@ struct Asked {
     reason: Option<String>,
 }
 
-fn read(interface: &str, fields: &serde_json::Map<String, serde_json::Value>) -> Result<Asked, StepError> {
+fn read(
+    interface: &str,
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Asked, StepError> {
     let bad = |e: baohan_protocol::Invalid| StepError::Unreadable(e.to_string());
     let wrong = || StepError::Unreadable(format!("not a {interface}"));
     let asked = |ask, number: &str, by_guarantee, reason: Option<&str>| Asked {
@@ -64,7 +67,9 @@ fn read(interface: &str, fields: &serde_json::Map<String, serde_json::Value>) ->
             _ => return Err(wrong()),
         },
         "quitapply" => match Interface::Quitapply.parse_request(fields).map_err(bad)? {
-            FujianRequest::Quitapply(q) => asked(Ask::Surrender, &q.applyno, false, Some(&q.reason)),
+            FujianRequest::Quitapply(q) => {
+                asked(Ask::Surrender, &q.applyno, false, Some(&q.reason))
+            }
             _ => return Err(wrong()),
         },
         "ELY109" => match Transcode::Ely109.parse_request(fields).map_err(bad)? {
@@ -87,7 +92,12 @@ fn read(interface: &str, fields: &serde_json::Map<String, serde_json::Value>) ->
                     Some(r) if !r.trim().is_empty() => format!("{kind}: {}", r.trim()),
                     _ => kind.to_owned(),
                 };
-                asked(Ask::Invalidate { why: why.clone() }, &i.guarantee_id, true, Some(&why))
+                asked(
+                    Ask::Invalidate { why: why.clone() },
+                    &i.guarantee_id,
+                    true,
+                    Some(&why),
+                )
             }
             _ => return Err(wrong()),
         },
@@ -115,18 +125,22 @@ impl Refunds {
         let ended = self
             .store
             .end(
-                CONSUMER,
-                message.id,
-                key,
-                asked.ask.ending(),
-                "platform",
-                asked.reason.as_deref(),
+                EndCommand {
+                    consumer: CONSUMER,
+                    message_id: message.id,
+                    key,
+                    ending: asked.ask.ending(),
+                    actor: "platform",
+                    reason: asked.reason.as_deref(),
+                },
                 |s| policy::plan(&asked.ask, s, &self.policy, &self.institution, now),
             )
             .await?;
         match &ended {
             // It may still be waiting in a retry of its own command.
-            Ended::NotFound => return Err(StepError::NotYet(format!("application {}", asked.number))),
+            Ended::NotFound => {
+                return Err(StepError::NotYet(format!("application {}", asked.number)));
+            }
             Ended::Refused(why) => {
                 tracing::info!(platform = platform_id, number = %asked.number, ask = ?asked.ask, why, "refused by the state machine");
             }
@@ -159,7 +173,7 @@ impl Refunds {
             }
         };
         if let Err(why) = &outcome {
-            tracing::warn!(refund = %refund.id, why, "refund failed; operators retry it");
+            tracing::warn!(refund = %refund.id, why, "refund failed; it stays in the timeline for operators");
         }
         self.store.settle_refund(refund.id, outcome).await?;
         Ok(())
