@@ -139,6 +139,39 @@ impl TestApp {
         s
     }
 
+    /// An issued guarantee `guarantee_no` on application `external_no`,
+    /// written straight into the store: for tests of the ingress alone,
+    /// whose claims and quits are checked against the guarantee.
+    pub async fn seed_issued(
+        &self,
+        platform_id: &str,
+        protocol: &str,
+        external_no: &str,
+        guarantee_no: &str,
+    ) {
+        let client = self.store.client().await.unwrap();
+        let app_id = uuid::Uuid::new_v4();
+        client
+            .execute(
+                "insert into applications (id, platform_id, protocol, external_no, status,
+                   applicant_name, applicant_credit_code, guarantee_amount_fen, details)
+                 values ($1, $2, $3, $4, 'issued', '示范公司', '91350104MA34T6NE1E', 11980000,
+                   '{}'::jsonb)",
+                &[&app_id, &platform_id, &protocol, &external_no],
+            )
+            .await
+            .unwrap();
+        client
+            .execute(
+                "insert into guarantees (id, application_id, guarantee_no, amount_fen, status,
+                   valid_from, valid_to, issued_at)
+                 values ($1, $2, $3, 11980000, 'issued', now(), now() + interval '90 days', now())",
+                &[&uuid::Uuid::new_v4(), &app_id, &guarantee_no],
+            )
+            .await
+            .unwrap();
+    }
+
     /// Where this test's payout sandbox writes its ledger.
     pub fn payouts_path(&self) -> std::path::PathBuf {
         std::env::temp_dir().join(format!("baohan-payouts-{}.jsonl", self.prefix))

@@ -24,6 +24,38 @@ const ELY_COMMANDS: &[(&str, WorkQueue)] = &[
     ("ELY109", WorkQueue::Refunds),
 ];
 
+const SEEDED_APPLYNO: &str = "FJ-INGRESS-ISSUED";
+
+/// The fixture's fields; a quit or a claim names the seeded application.
+fn fujian_fields(name: &str) -> Map {
+    let mut fields = plain("fujian", name);
+    if matches!(name, "quitapply" | "claimsnotice") {
+        fields.insert("applyno".into(), json!(SEEDED_APPLYNO));
+    }
+    fields
+}
+
+/// The issued guarantees the fixtures' claims, quits and invalidations
+/// name (the ingress checks them before accepting).
+async fn seed_fixture_guarantees(app: &TestApp) {
+    // Fujian: on an application of its own, as the fixtures' giveupnotice
+    // withdraws the fixtures' applyno (see `fujian_fields`).
+    app.seed_issued(
+        "fujian-demo",
+        "fujian",
+        SEEDED_APPLYNO,
+        plain("fujian", "quitapply")["baohanno"].as_str().unwrap(),
+    )
+    .await;
+    app.seed_issued(
+        "ely-demo",
+        "ely",
+        plain("ely", "ELY109")["applicationId"].as_str().unwrap(),
+        plain("ely", "ELY105")["guaranteeId"].as_str().unwrap(),
+    )
+    .await;
+}
+
 async fn inbound_rows(app: &TestApp) -> i64 {
     let client = app.store.client().await.unwrap();
     client
@@ -37,10 +69,12 @@ async fn inbound_rows(app: &TestApp) -> i64 {
 async fn every_inbound_call_lands_once_even_when_the_platform_retries() {
     let _broker = harness::shared().await;
     let app = TestApp::spawn().await;
+    // The fixtures' quit and claims name these guarantees.
+    seed_fixture_guarantees(&app).await;
     let mut c = app.conn().await;
     for &(name, _) in FUJIAN_COMMANDS {
         let interface = Interface::parse(name).unwrap();
-        let fields = plain("fujian", name);
+        let fields = fujian_fields(name);
         // A platform that did not hear our answer sends the call again,
         // with a new timestamp and sign.
         for attempt in 0..2 {
@@ -167,6 +201,7 @@ async fn the_same_application_number_with_other_content_is_refused() {
 async fn a_replayed_msgcode_with_other_content_is_refused() {
     let _broker = harness::shared().await;
     let app = TestApp::spawn().await;
+    seed_fixture_guarantees(&app).await;
     let mut c = app.conn().await;
     let msgcode = baohan_protocol::ely::codec::new_msgcode();
     let first = app

@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) struct Issuing {
     pub(crate) s: Stack,
     pub(crate) stub: PlatformStub,
+    /// The claims worker's /metrics.
+    pub(crate) claims: std::net::SocketAddr,
     services: Vec<(CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
@@ -35,6 +37,7 @@ impl Issuing {
         let stop = CancellationToken::new();
         services.push((stop.clone(), tokio::spawn(issuance.run_until_stopped(stop))));
         let claims = claims::build(s.app.settings()).await.unwrap();
+        let claims_addr = claims.local_addr();
         let stop = CancellationToken::new();
         services.push((stop.clone(), tokio::spawn(claims.run_until_stopped(stop))));
         let mut settings = s.app.settings_with_env(stub.env());
@@ -42,7 +45,12 @@ impl Issuing {
         let notifier = notifier::Application::build(settings).await.unwrap();
         let stop = CancellationToken::new();
         services.push((stop.clone(), tokio::spawn(notifier.run_until_stopped(stop))));
-        Issuing { s, stub, services }
+        Issuing {
+            s,
+            stub,
+            claims: claims_addr,
+            services,
+        }
     }
 
     /// Applies, completes the profile and documents, pays; returns when

@@ -7,6 +7,7 @@
 use crate::harness;
 use crate::issuance::Issuing;
 use crate::portal::{self, Apply, Platform};
+use crate::replay::counted;
 use baohan_bus::WorkQueue;
 use baohan_bus::replay::{Selection, replay};
 use baohan_protocol::ely::Transcode;
@@ -79,6 +80,17 @@ impl Issuing {
             .unwrap()
             .get(0)
     }
+}
+
+/// Waits until `worker` has handled `n` commands (`done`).
+async fn wait_count(at: std::net::SocketAddr, worker: &str, n: u64) {
+    for _ in 0..200 {
+        if counted(at, worker, "done").await >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(counted(at, worker, "done").await, n, "{worker}");
 }
 
 fn download(url: &str) -> (String, String) {
@@ -239,7 +251,7 @@ async fn fujian_issue_query_download_claim_pay_and_no_quit_after() {
     .await
     .unwrap();
     assert_eq!(report.republished, 1, "{report:?}");
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    wait_count(i.claims, "claims", 2).await;
     assert_eq!(
         (
             i.payouts().len(),

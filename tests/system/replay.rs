@@ -64,7 +64,8 @@ async fn handled(s: &Stack, outcome: &str) -> u64 {
     counted(s.underwriting, "underwriting", outcome).await
 }
 
-async fn counted(at: std::net::SocketAddr, worker: &str, outcome: &str) -> u64 {
+/// A worker's handled-command counter, by outcome.
+pub(crate) async fn counted(at: std::net::SocketAddr, worker: &str, outcome: &str) -> u64 {
     let mut c = Connection::open(at).await.unwrap();
     let text = String::from_utf8(c.get("/metrics").await.unwrap().body.to_vec()).unwrap();
     let prefix = format!("baohan_{worker}_commands_total{{outcome=\"{outcome}\"}} ");

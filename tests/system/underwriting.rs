@@ -175,7 +175,11 @@ async fn a_fujian_application_is_priced_and_a_rejection_owes_baohannotice_0() {
         "rejected"
     );
 
-    // The bidder gives up: the approved application is withdrawn.
+    // The bidder gives up: the approved application is withdrawn (by the
+    // refunds worker, which refunds a premium already paid).
+    let refunds = refunds::build(app.settings()).await.unwrap();
+    let refunds_stop = CancellationToken::new();
+    let refunds_task = tokio::spawn(refunds.run_until_stopped(refunds_stop.clone()));
     let mut giveup = plain("fujian", "giveupnotice");
     giveup.insert("applyno".into(), json!(applyno));
     let r = c
@@ -197,6 +201,8 @@ async fn a_fujian_application_is_priced_and_a_rejection_owes_baohannotice_0() {
         "withdrawn"
     );
 
+    refunds_stop.cancel();
+    refunds_task.await.unwrap();
     stop.cancel();
     task.await.unwrap();
     app.stop().await;

@@ -149,6 +149,21 @@ mod tests {
         );
     }
 
+    /// docs/protocol.md's worked example; the tag was computed
+    /// independently (RFC 2104 in Python over gmssl 3.2.2's SM3).
+    #[test]
+    fn the_worked_example() {
+        let link = Link {
+            expires: 1_800_000_000,
+            ..link()
+        };
+        assert_eq!(
+            link.token(b"download-key-for-tests"),
+            "ZmotZGVtbwpGSi0yMDI2LTAwMDEKbGV0dGVyCjE4MDAwMDAwMDA.\
+             qhh4AEG9NFiegKD8DbrZjRBPKc0PniB1deYcIO7wwzg"
+        );
+    }
+
     #[test]
     fn the_url_is_under_the_portal() {
         let url = link().url("http://127.0.0.1:8081/", KEY);

@@ -300,6 +300,27 @@ impl Store {
         })
     }
 
+    /// Whether a claim on the guarantee is open (received or accepted).
+    pub async fn claim_open(
+        &self,
+        platform_id: &str,
+        guarantee_no: &str,
+    ) -> Result<bool, StoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "select count(*) from claims c
+                   join guarantees g on g.id = c.guarantee_id
+                   join applications a on a.id = g.application_id
+                 where a.platform_id = $1 and g.guarantee_no = $2
+                   and c.status in ('received', 'accepted')",
+                &[&platform_id, &guarantee_no],
+            )
+            .await?;
+        Ok(row.get::<_, i64>(0) > 0)
+    }
+
     /// The accepted claims of a guarantee, not yet paid or declined.
     pub async fn claims_to_pay(
         &self,

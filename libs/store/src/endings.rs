@@ -156,12 +156,27 @@ impl Store {
             return Ok(Ended::AlreadyApplied);
         }
         let (event, g_event) = ending.events();
-        let allowed = match (app.status.apply(event), g_event, &guarantee) {
+        let mut allowed = match (app.status.apply(event), g_event, &guarantee) {
             (Err(e), _, _) => Err(e.zh()),
             (Ok(_), Some(ge), Some(g)) => g.status.apply(ge).map(drop).map_err(|e| e.zh()),
             (Ok(_), Some(_), None) => Err("保函不存在".to_owned()),
             (Ok(_), None, _) => Ok(()),
         };
+        // A claim being paid decides the guarantee's end: the guarantee
+        // must not be surrendered or invalidated under it.
+        if let (Ok(()), Some(g)) = (&allowed, &guarantee) {
+            let open: i64 = tx
+                .query_one(
+                    "select count(*) from claims where guarantee_id = $1
+                       and status in ('received', 'accepted')",
+                    &[&g.id],
+                )
+                .await?
+                .get(0);
+            if open > 0 {
+                allowed = Err("该保函有索赔正在处理，不能办理".to_owned());
+            }
+        }
         let paid_fen: Option<i64> = tx
             .query_opt(
                 "select amount_fen from payments where application_id = $1 and status = 'paid'",

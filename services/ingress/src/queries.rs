@@ -97,7 +97,8 @@ pub async fn check(state: &State, platform_id: &str, check: Check<'_>) -> Result
                     "baohanno {baohanno}: not the guarantee of applyno {applyno}"
                 )));
             }
-            guarantee_allows(&g, GuaranteeEvent::Surrender, "baohanno")
+            guarantee_allows(&g, GuaranteeEvent::Surrender, "baohanno")?;
+            no_open_claim(state, platform_id, &g, "baohanno").await
         }
         Check::Claim {
             guarantee_no,
@@ -122,9 +123,26 @@ pub async fn check(state: &State, platform_id: &str, check: Check<'_>) -> Result
         }
         Check::Invalidate { guarantee_no } => {
             let g = issued(state, platform_id, guarantee_no, "guaranteeId").await?;
-            guarantee_allows(&g, GuaranteeEvent::Invalidate, "guaranteeId")
+            guarantee_allows(&g, GuaranteeEvent::Invalidate, "guaranteeId")?;
+            no_open_claim(state, platform_id, &g, "guaranteeId").await
         }
     }
+}
+
+/// A claim being paid decides how the guarantee ends.
+async fn no_open_claim(
+    state: &State,
+    platform_id: &str,
+    g: &IssuedGuarantee,
+    field: &str,
+) -> Result<(), Refusal> {
+    if state.store.claim_open(platform_id, &g.guarantee_no).await? {
+        return Err(Refusal::IllegalState(format!(
+            "{field} {}: 该保函有索赔正在处理，不能办理",
+            g.guarantee_no
+        )));
+    }
+    Ok(())
 }
 
 async fn issued(
