@@ -67,6 +67,22 @@ pub(crate) async fn guarantee_of(
     .transpose()
 }
 
+/// Whether a claim on the guarantee is received or accepted, not settled.
+pub(crate) async fn has_open_claim(
+    tx: &impl GenericClient,
+    guarantee_id: Uuid,
+) -> Result<bool, StoreError> {
+    let open: i64 = tx
+        .query_one(
+            "select count(*) from claims where guarantee_id = $1
+               and status in ('received', 'accepted')",
+            &[&guarantee_id],
+        )
+        .await?
+        .get(0);
+    Ok(open > 0)
+}
+
 /// An owner's personal data, field → value.
 pub(crate) async fn personal_of(
     tx: &impl GenericClient,
@@ -221,15 +237,7 @@ impl Store {
             tx.commit().await?;
             return Ok(Opened::Illegal(e.zh()));
         }
-        let open: i64 = tx
-            .query_one(
-                "select count(*) from claims where guarantee_id = $1
-                   and status in ('received', 'accepted')",
-                &[&g.id],
-            )
-            .await?
-            .get(0);
-        if open > 0 {
+        if has_open_claim(&tx, g.id).await? {
             tx.commit().await?;
             return Ok(Opened::Illegal("该保函已有索赔正在处理".into()));
         }

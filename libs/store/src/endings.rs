@@ -14,7 +14,7 @@
 //!    failure (`refunds.failure`, the timeline).
 
 use crate::applications::{self, AppRow, Find, NewCallback, step};
-use crate::claims::{GuaranteeRow, guarantee_of, personal_of};
+use crate::claims::{GuaranteeRow, guarantee_of, has_open_claim, personal_of};
 use crate::outbox::Staged;
 use crate::processed::first_time;
 use crate::{Store, StoreError};
@@ -164,18 +164,10 @@ impl Store {
         };
         // A claim being paid decides the guarantee's end: the guarantee
         // must not be surrendered or invalidated under it.
-        if let (Ok(()), Some(g)) = (&allowed, &guarantee) {
-            let open: i64 = tx
-                .query_one(
-                    "select count(*) from claims where guarantee_id = $1
-                       and status in ('received', 'accepted')",
-                    &[&g.id],
-                )
-                .await?
-                .get(0);
-            if open > 0 {
-                allowed = Err("该保函有索赔正在处理，不能办理".to_owned());
-            }
+        if let (Ok(()), Some(g)) = (&allowed, &guarantee)
+            && has_open_claim(&tx, g.id).await?
+        {
+            allowed = Err("该保函有索赔正在处理，不能办理".to_owned());
         }
         let paid_fen: Option<i64> = tx
             .query_opt(
