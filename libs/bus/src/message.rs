@@ -118,7 +118,7 @@ impl Event {
         }
     }
 
-    /// `application.{status}` (issuance binds `application.*`) and
+    /// `application.{status}` (issuance binds `application.paid`) and
     /// `callback.{interface}` (the notifier binds `callback.#`).
     pub fn routing_key(&self) -> String {
         match self {

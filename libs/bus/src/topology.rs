@@ -73,8 +73,9 @@ pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
         "fujian.baohanapply",
     ),
     (WorkQueue::Underwriting, Exchange::Commands, "ely.ely101"),
-    // Issuance starts from the application's events (paid).
-    (WorkQueue::Issuance, Exchange::Events, "application.*"),
+    // Issuance starts when an application is paid; its other events
+    // (approved, issued, …) are not issuance's business.
+    (WorkQueue::Issuance, Exchange::Events, "application.paid"),
     // 索赔.
     (WorkQueue::Claims, Exchange::Commands, "fujian.claimsnotice"),
     (WorkQueue::Claims, Exchange::Commands, "ely.ely105"),
@@ -93,9 +94,12 @@ pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
 
 /// Bindings of earlier releases, removed at declare: ELY107 moved from
 /// issuance to refunds, which cancels the guarantee; giveupnotice from
-/// underwriting to refunds, which refunds a premium already paid.
+/// underwriting to refunds, which refunds a premium already paid;
+/// issuance's `application.*` narrowed to `application.paid` (every other
+/// event was consumed only to be ignored: a third of its deliveries).
 const RETIRED_BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
     (WorkQueue::Issuance, Exchange::Commands, "ely.ely107"),
+    (WorkQueue::Issuance, Exchange::Events, "application.*"),
     (
         WorkQueue::Underwriting,
         Exchange::Commands,

@@ -151,13 +151,11 @@ pub(crate) async fn find(
                 "select {APP_COLUMNS} from applications
                  where platform_id = $1 and external_no = $2{suffix}"
             );
-            client
-                .query_opt(&sql, &[&platform_id, &external_no])
-                .await?
+            crate::cached::query_opt(client, &sql, &[&platform_id, &external_no]).await?
         }
         Find::Id(id) => {
             let sql = format!("select {APP_COLUMNS} from applications where id = $1{suffix}");
-            client.query_opt(&sql, &[&id]).await?
+            crate::cached::query_opt(client, &sql, &[&id]).await?
         }
         Find::TokenDigest(digest) => {
             let sql = format!(
@@ -174,9 +172,7 @@ pub(crate) async fn find(
                  where platform_id = $1
                    and id = (select application_id from guarantees where guarantee_no = $2){suffix}"
             );
-            client
-                .query_opt(&sql, &[&platform_id, &guarantee_no])
-                .await?
+            crate::cached::query_opt(client, &sql, &[&platform_id, &guarantee_no]).await?
         }
     };
     row.as_ref().map(app_row).transpose()
@@ -224,7 +220,8 @@ pub(crate) async fn record(
     for c in owed {
         let id = Uuid::new_v4();
         // Callbacks of one application are delivered in `seq` order.
-        tx.execute(
+        crate::cached::execute(
+            tx,
             "insert into callbacks (id, platform_id, interface, subject, seq, payload)
              select $1, $2, $3, $4, coalesce(max(seq), 0) + 1, $5
              from callbacks where platform_id = $2 and subject = $4",
@@ -262,7 +259,8 @@ async fn history(
     actor: &str,
     note: Option<&str>,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    crate::cached::execute(
+        tx,
         "insert into application_history
            (application_id, seq, from_status, to_status, event, actor, note)
          select $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6
@@ -328,7 +326,8 @@ pub(crate) async fn step(
         Ok(to) => to,
         Err(e) => return Ok(Err(e)),
     };
-    tx.execute(
+    crate::cached::execute(
+        tx,
         "update applications set status = $2, updated_at = now() where id = $1",
         &[&app.id, &to.as_str()],
     )

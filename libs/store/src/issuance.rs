@@ -2,12 +2,14 @@
 //! application moves to issued (history, callbacks and outbox events as
 //! every step), the guarantee row, and its documents with their MD5.
 //!
-//! The guarantee's serial comes from a sequence inside the transaction;
-//! the caller's `make` turns it into the number and the documents while
-//! the application is locked, so a redelivered or replayed command finds
-//! it issued and makes nothing.
+//! The documents are made before the transaction, off the async threads
+//! (they cost milliseconds of CPU each), from the application as read and
+//! a serial taken from a sequence ([`Store::guarantee_serial`]). The
+//! transaction then locks the application and checks again that it may be
+//! issued: a redelivered or replayed command finds it issued, or its mark,
+//! and stores nothing (its serial is skipped; numbers have gaps).
 
-use crate::applications::{self, AppRow, Find, NewCallback, step};
+use crate::applications::{self, Find, NewCallback, step};
 use crate::outbox::Staged;
 use crate::processed::first_time;
 use crate::{Store, StoreError};
@@ -47,23 +49,49 @@ pub enum Issued {
     },
     /// This message was applied before.
     AlreadyApplied,
+    /// The application became issuable after the caller read it, so no
+    /// documents were made for it: read it again.
+    Stale,
     /// The application is not paid (issued already, withdrawn, …).
     Refused(IllegalTransition),
     NotFound,
 }
 
 impl Store {
-    /// Issues the application's guarantee. `make` gets the locked
-    /// application and a fresh serial; its error rolls everything back
-    /// (the command is retried).
-    pub async fn issue<E>(
+    /// A fresh serial for a guarantee number. A sequence: never rolled
+    /// back, so a number is never given twice.
+    pub async fn guarantee_serial(&self) -> Result<i64, StoreError> {
+        let client = self.client().await?;
+        Ok(
+            crate::cached::query_one(&client, "select nextval('guarantee_serial')", &[])
+                .await?
+                .get(0),
+        )
+    }
+
+    /// Whether `consumer` applied this message before.
+    pub async fn was_applied(&self, consumer: &str, message_id: Uuid) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        Ok(crate::cached::query_opt(
+            &client,
+            "select 1 from processed_messages where consumer = $1 and message_id = $2",
+            &[&consumer, &message_id],
+        )
+        .await?
+        .is_some())
+    }
+
+    /// Issues the application's guarantee with `issue`, made beforehand
+    /// from the application as it was read (`None` when it was not
+    /// issuable then: the refusal is recorded, or [`Issued::Stale`]).
+    pub async fn issue(
         &self,
         consumer: &str,
         message_id: Uuid,
         platform_id: &str,
         external_no: &str,
-        make: impl FnOnce(&AppRow, i64) -> Result<Issue, E>,
-    ) -> Result<Result<Issued, E>, StoreError> {
+        issue: Option<Issue>,
+    ) -> Result<Issued, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         let key = Find::External {
@@ -71,26 +99,21 @@ impl Store {
             external_no,
         };
         let Some(app) = applications::find(&tx, key, true).await? else {
-            return Ok(Ok(Issued::NotFound));
+            return Ok(Issued::NotFound);
         };
         if !first_time(&tx, consumer, message_id).await? {
-            return Ok(Ok(Issued::AlreadyApplied));
+            return Ok(Issued::AlreadyApplied);
         }
-        // Asked first, so that nothing is made for a refused step.
         if let Err(e) = app.status.apply(Event::Issue) {
             tx.commit().await?;
-            return Ok(Ok(Issued::Refused(e)));
+            return Ok(Issued::Refused(e));
         }
-        let serial: i64 = tx
-            .query_one("select nextval('guarantee_serial')", &[])
-            .await?
-            .get(0);
-        let issue = match make(&app, serial) {
-            Ok(issue) => issue,
-            Err(e) => return Ok(Err(e)),
+        // Rolled back with the mark: the command is read again.
+        let Some(issue) = issue else {
+            return Ok(Issued::Stale);
         };
         let mut staged = Staged::default();
-        match step(
+        if let Err(e) = step(
             &tx,
             &mut staged,
             &app,
@@ -101,11 +124,11 @@ impl Store {
         )
         .await?
         {
-            Ok(_) => {}
-            Err(e) => return Ok(Ok(Issued::Refused(e))),
+            return Ok(Issued::Refused(e));
         }
         let guarantee_id = Uuid::new_v4();
-        tx.execute(
+        crate::cached::execute(
+            &tx,
             "insert into guarantees (id, application_id, guarantee_no, amount_fen, status,
                valid_from, valid_to, issued_at)
              values ($1, $2, $3, $4, 'issued', $5, $6, $7)",
@@ -121,7 +144,8 @@ impl Store {
         )
         .await?;
         for d in &issue.documents {
-            tx.execute(
+            crate::cached::execute(
+                &tx,
                 "insert into documents (id, application_id, guarantee_id, kind, file_name,
                    media_type, content, sm3, md5)
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -142,9 +166,9 @@ impl Store {
         tx.commit().await?;
         drop(client);
         self.publish_staged(staged).await;
-        Ok(Ok(Issued::Issued {
+        Ok(Issued::Issued {
             guarantee_id,
             guarantee_no: issue.guarantee_no,
-        }))
+        })
     }
 }

@@ -41,6 +41,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "claims_and_refunds",
         include_str!("../migrations/0007_claims_and_refunds.sql"),
     ),
+    (
+        8,
+        "documents_storage",
+        include_str!("../migrations/0008_documents_storage.sql"),
+    ),
 ];
 
 /// Every migration's version, in order.

@@ -30,7 +30,8 @@ pub async fn stage(
 ) -> Result<(), StoreError> {
     let id = Uuid::new_v4();
     let body = serde_json::to_value(event).map_err(|e| StoreError::Encode(e.to_string()))?;
-    tx.execute(
+    crate::cached::execute(
+        tx,
         "insert into outbox (id, routing_key, kind, body) values ($1, $2, $3, $4)",
         &[&id, &event.routing_key(), &event.kind(), &body],
     )
@@ -71,13 +72,14 @@ impl Store {
             return;
         }
         let marked = match self.client().await {
-            Ok(client) => client
-                .execute(
+            Ok(client) => {
+                crate::cached::execute(
+                    &client,
                     "update outbox set published_at = now() where id = any($1)",
                     &[&done],
                 )
                 .await
-                .map_err(StoreError::from),
+            }
             Err(e) => Err(e),
         };
         if let Err(e) = marked {

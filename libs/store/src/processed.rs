@@ -14,12 +14,12 @@ pub async fn first_time(
     consumer: &str,
     message_id: Uuid,
 ) -> Result<bool, StoreError> {
-    let rows = tx
-        .execute(
-            "insert into processed_messages (consumer, message_id) values ($1, $2)
-             on conflict do nothing",
-            &[&consumer, &message_id],
-        )
-        .await?;
+    let rows = crate::cached::execute(
+        tx,
+        "insert into processed_messages (consumer, message_id) values ($1, $2)
+         on conflict do nothing",
+        &[&consumer, &message_id],
+    )
+    .await?;
     Ok(rows == 1)
 }

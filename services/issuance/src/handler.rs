@@ -3,6 +3,8 @@
 
 use crate::documents::{self, Context, MakeError};
 use baohan_bus::{Event, Handler, Incoming, Outcome};
+use baohan_domain::application::Status;
+use baohan_store::applications::Find;
 use baohan_store::issuance::Issued;
 use baohan_store::{Store, StoreError};
 
@@ -22,6 +24,9 @@ pub enum StepError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Make(#[from] MakeError),
+    /// Became issuable between the read and the transaction.
+    #[error("application {0} changed while its documents were made")]
+    Stale(String),
 }
 
 impl StepError {
@@ -34,6 +39,7 @@ impl StepError {
             StepError::Store(e) if e.is_transient() => Outcome::Retry(e.to_string()),
             StepError::Store(e) => Outcome::Reject(e.to_string()),
             StepError::Make(e) => Outcome::Retry(e.to_string()),
+            StepError::Stale(e) => Outcome::Retry(e),
         }
     }
 }
@@ -60,7 +66,30 @@ impl Issuer {
         if changed.to != "paid" {
             return Ok(());
         }
-        let issued_at = baohan_protocol::time::now();
+        if self.store.was_applied(CONSUMER, message.id).await? {
+            return Ok(());
+        }
+        let key = Find::External {
+            platform_id: &changed.platform_id,
+            external_no: &changed.external_no,
+        };
+        // The documents are made from the application as read, off the
+        // async threads: a letter is milliseconds of CPU (font subsetting,
+        // the signature), and the transaction stays short.
+        let prepared = match self.store.application(key).await? {
+            Some(app) if app.status == Status::Paid => {
+                let serial = self.store.guarantee_serial().await?;
+                let context = self.context.clone();
+                let issued_at = baohan_protocol::time::now();
+                let made = tokio::task::spawn_blocking(move || {
+                    documents::make(&app, serial, &context, issued_at)
+                })
+                .await
+                .map_err(|e| StepError::Unreadable(format!("making the documents: {e}")))??;
+                Some(made)
+            }
+            _ => None,
+        };
         let result = self
             .store
             .issue(
@@ -68,9 +97,9 @@ impl Issuer {
                 message.id,
                 &changed.platform_id,
                 &changed.external_no,
-                |app, serial| documents::make(app, serial, &self.context, issued_at),
+                prepared,
             )
-            .await??;
+            .await?;
         match result {
             Issued::Issued {
                 guarantee_no,
@@ -79,6 +108,7 @@ impl Issuer {
                 tracing::info!(platform = %changed.platform_id, application = %changed.external_no, %guarantee_no, %guarantee_id, "issued");
             }
             Issued::AlreadyApplied => {}
+            Issued::Stale => return Err(StepError::Stale(changed.external_no.clone())),
             // Issued before (a replay of the paid event), or withdrawn
             // meanwhile: nothing to do, and the history says why.
             Issued::Refused(e) => {

@@ -1,4 +1,4 @@
-//! Issuance: consumes `application.*` events from the `issuance` queue and
+//! Issuance: consumes `application.paid` events from the `issuance` queue and
 //! issues each application that became paid: the guarantee number, the
 //! letter (PDF), its structured XML and the application form (PDF), each
 //! with its MD5, and the callback the issue owes, in one transaction.
