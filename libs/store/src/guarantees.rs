@@ -122,7 +122,7 @@ impl Store {
         }))
     }
 
-    /// One document's content by kind, for the portal's signed downloads:
+    /// One document's content by kind (the portal's signed downloads, ELY103):
     /// `(file_name, media_type, content)`.
     pub async fn document_content(
         &self,
@@ -156,30 +156,6 @@ impl Store {
             .query_opt(&sql, &[&platform_id, &external_no])
             .await?;
         Ok(row.as_ref().map(row_to))
-    }
-
-    /// One of an issued guarantee's documents (`letter`, `guarantee_xml`,
-    /// `application_form`), by the platform's application number:
-    /// `(guarantee_no, file_name, content, md5)`.
-    pub async fn issued_document(
-        &self,
-        platform_id: &str,
-        external_no: &str,
-        kind: &str,
-    ) -> Result<Option<(String, String, Vec<u8>, String)>, StoreError> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                "select g.guarantee_no, d.file_name, d.content, coalesce(d.md5, '')
-                 from guarantees g
-                 join applications a on a.id = g.application_id
-                 join documents d on d.guarantee_id = g.id and d.kind = $3
-                 where a.platform_id = $1 and a.external_no = $2",
-                &[&platform_id, &external_no, &kind],
-            )
-            .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))))
     }
 
     /// By our guarantee number (ELY guaranteeId).

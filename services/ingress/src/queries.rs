@@ -291,9 +291,9 @@ pub async fn ely103(
 ) -> Result<Map, Refusal> {
     let letter = state
         .store
-        .issued_document(platform_id, &q.application_id, "letter")
+        .document_content(platform_id, &q.application_id, "letter")
         .await?;
-    let Some((_, file_name, content, _)) = letter else {
+    let Some((file_name, _, content)) = letter else {
         return Err(Refusal::NotFound(format!(
             "applicationId {}: no issued guarantee",
             q.application_id

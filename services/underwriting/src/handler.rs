@@ -2,13 +2,14 @@
 //! `baohan_bus::consume::run`; tests call [`Underwriter::step`] directly.
 
 use crate::decide;
-use baohan_bus::{Command, Handler, Incoming, Outcome};
+use baohan_bus::{Handler, Incoming, Outcome};
 use baohan_config::Underwriting;
 use baohan_domain::application::Status;
 use baohan_protocol::ely::{ElyRequest, Transcode};
 use baohan_protocol::fujian::{FujianRequest, Interface};
+use baohan_store::Store;
 use baohan_store::applications::Written;
-use baohan_store::{Store, StoreError};
+use baohan_worker::step::{StepError, inbound};
 
 /// The name this consumer's processed marks go under.
 pub const CONSUMER: &str = "underwriting";
@@ -19,29 +20,6 @@ pub struct Underwriter {
     /// baohannotice `instname`, and the SMS signature.
     pub institution: String,
     pub portal_base_url: String,
-}
-
-/// Why a command could not be handled.
-#[derive(Debug, thiserror::Error)]
-pub enum StepError {
-    #[error("not a command this worker understands: {0}")]
-    Unreadable(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("{0} is not there yet")]
-    NotYet(String),
-}
-
-impl StepError {
-    /// Retryable or permanent, in one place.
-    fn outcome(self) -> Outcome {
-        match self {
-            StepError::Unreadable(why) => Outcome::Reject(why),
-            StepError::Store(e) if e.is_transient() => Outcome::Retry(e.to_string()),
-            StepError::Store(e) => Outcome::Reject(e.to_string()),
-            StepError::NotYet(what) => Outcome::Retry(format!("{what} is not there yet")),
-        }
-    }
 }
 
 impl Handler for Underwriter {
@@ -69,9 +47,7 @@ impl Underwriter {
     }
 
     pub async fn step(&self, message: &Incoming) -> Result<(), StepError> {
-        let command: Command = serde_json::from_slice(&message.body)
-            .map_err(|e| StepError::Unreadable(e.to_string()))?;
-        let Command::Inbound(call) = command;
+        let call = inbound(message)?;
         let now = baohan_protocol::time::now();
         let decided = match call.interface.as_str() {
             "baohanapply" => {
