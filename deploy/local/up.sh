@@ -85,7 +85,7 @@ baohan is up (config: $BAOHAN_CONFIG)
               /healthz /readyz /metrics
   underwriting http://$(listen_of workers)  /healthz /readyz /metrics
   portal      http://$(listen_of portal)   GET /pay/{token} (the Payurl), /api/applications/{token}
-  ops API     http://$(listen_of ops)   Authorization: Bearer \$(ops.token); /ops/applications, /ops/referrals
+  ops API     http://$(listen_of ops)   Authorization: Bearer ops-admin-token-DEV-ONLY (config/local.toml operators); /ops/applications, /ops/referrals
   notifier    http://$(listen_of notifier)   /healthz /readyz /metrics (delivers the callbacks)
   issuance    http://$(listen_of issuance)   /healthz /readyz /metrics (issues paid applications)
   claims      http://$(listen_of claims)   /healthz /readyz /metrics (checks and pays claims)

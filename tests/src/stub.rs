@@ -40,6 +40,9 @@ pub enum Mode {
     Slow(Duration),
     /// Accepts, answering after this long: a platform's own latency.
     Latency(Duration),
+    /// `307 Temporary Redirect` to this stub's `/elsewhere`, which counts
+    /// whatever reaches it.
+    Redirect,
 }
 
 #[derive(Default)]
@@ -48,6 +51,8 @@ struct Book {
     refused: Vec<String>,
     /// Every request, whatever the answer.
     hits: u64,
+    /// Requests that followed a redirect to `/elsewhere`.
+    redirected: u64,
 }
 
 #[derive(Clone)]
@@ -115,6 +120,11 @@ impl PlatformStub {
         lock(&self.book).hits
     }
 
+    /// Requests that reached `/elsewhere`, where [`Mode::Redirect`] points.
+    pub fn redirected(&self) -> u64 {
+        lock(&self.book).redirected
+    }
+
     /// The callback URLs of this stub, as `BAOHAN_…` overrides of the
     /// demo platforms' settings.
     pub fn env(&self) -> Vec<(String, String)> {
@@ -157,6 +167,7 @@ fn routes(
 ) -> impl Fn(tokio::net::TcpListener) -> Running + Send + Sync + 'static {
     let fujian = Arc::new(fujian);
     let ely = Arc::new(ely);
+    let redirected = book.clone();
     let state = (book, mode);
     let with = warp::any().map(move || state.clone());
     let fujian_route = warp::path!("fujian" / String)
@@ -206,6 +217,13 @@ fn routes(
                 }
             },
         );
+    let elsewhere = {
+        let book = redirected;
+        warp::path!("elsewhere").map(move || {
+            lock(&book).redirected += 1;
+            warp::reply::json(&json!({"code": 1, "message": "成功"})).into_response()
+        })
+    };
     let ely_route = warp::path!("ely")
         .and(warp::post())
         .and(warp::body::bytes())
@@ -241,7 +259,7 @@ fn routes(
                 }
             },
         );
-    let routes = fujian_route.or(ely_route).unify();
+    let routes = fujian_route.or(ely_route).unify().or(elsewhere).unify();
     move |listener| {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let routes = routes.clone();
@@ -295,6 +313,13 @@ async fn misbehave(
             tokio::time::sleep(d).await;
             Some(warp::reply::json(&failure()).into_response())
         }
+        Mode::Redirect => Some(
+            warp::http::Response::builder()
+                .status(warp::http::StatusCode::TEMPORARY_REDIRECT)
+                .header("location", "/elsewhere")
+                .body(warp::hyper::body::Bytes::new().into())
+                .unwrap_or_default(),
+        ),
     }
 }
 

@@ -28,7 +28,15 @@ pub async fn exclusive() -> RwLockWriteGuard<'static, ()> {
 }
 
 pub fn load() -> Settings {
-    Settings::load_with_env(&repo().join("config/local.toml"), []).expect("config/local.toml loads")
+    load_with(&[])
+}
+
+/// The local settings with `BAOHAN_…` overrides: a test's platforms with
+/// other keys (`allowed_sources`, say).
+pub fn load_with(vars: &[(&str, &str)]) -> Settings {
+    let vars = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    Settings::load_with_env(&repo().join("config/local.toml"), vars)
+        .expect("config/local.toml loads")
 }
 
 /// The local settings, with a database and a broker prefix made for one

@@ -424,7 +424,9 @@ async fn every_class_of_bad_input_gets_its_code_and_leaves_nothing_behind() {
                 m.insert("sign".into(), json!("0".repeat(64)));
             }),
             code: "101",
-            mentions: "sign",
+            // The spec's 101 text and nothing more: the caller is not
+            // authenticated (docs/security.md).
+            mentions: "验签未通过",
         },
         Bad {
             what: "ely unknown appid",
@@ -434,7 +436,8 @@ async fn every_class_of_bad_input_gets_its_code_and_leaves_nothing_behind() {
                 m.insert("appid".into(), json!("NOSUCHBANK"));
             }),
             code: "101",
-            mentions: "appid",
+            // The same answer as a wrong sign.
+            mentions: "验签未通过",
         },
         Bad {
             what: "ely tampered ciphertext",

@@ -14,5 +14,6 @@ mod notifier;
 mod portal;
 mod replay;
 mod restart;
+mod security;
 mod store;
 mod underwriting;

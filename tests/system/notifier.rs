@@ -438,3 +438,32 @@ async fn a_platform_that_comes_back_gets_its_backlog_at_once_not_at_the_next_sch
     }
     r.stop().await;
 }
+
+/// A signed callback carries bank accounts and phones: a platform (or
+/// whoever answers for it) that redirects does not get it sent elsewhere.
+#[tokio::test]
+async fn a_redirect_is_a_failed_attempt_and_is_never_followed() {
+    let _broker = harness::shared().await;
+    let r = start(|_| {}).await;
+    r.stub.set_mode(Mode::Redirect);
+    let id = r
+        .owe("ely-demo", "S-REDIRECT", "ELY102", ely102("01"))
+        .await;
+    let mut attempts = Vec::new();
+    for _ in 0..100 {
+        attempts = r.app.store.attempts_of(id).await.unwrap();
+        if !attempts.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(
+        (attempts[0].1.as_str(), attempts[0].2),
+        ("redirect", Some(307))
+    );
+    assert_eq!(r.stub.redirected(), 0, "the redirect was followed");
+    assert!(r.stub.received().is_empty());
+    assert_eq!(r.status(id).await.0, "pending");
+    r.stop().await;
+}

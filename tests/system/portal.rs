@@ -14,7 +14,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-pub const OPS_TOKEN: &str = "ops-local-token-DEV-ONLY";
+/// The local config's operators (config/local.toml), by token.
+pub const OPS_ADMIN: &str = "ops-admin-token-DEV-ONLY";
+pub const OPS_CHECKER: &str = "ops-checker-token-DEV-ONLY";
+pub const OPS_VIEWER: &str = "ops-viewer-token-DEV-ONLY";
 pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
@@ -70,8 +73,17 @@ impl Stack {
         Stack::start_with(|_| {}).await
     }
 
+    /// The services get `adjust`; the ingress does not.
     pub async fn start_with(adjust: impl Fn(&mut baohan_config::Settings)) -> Stack {
-        let app = TestApp::spawn().await;
+        Stack::start_from(TestApp::spawn().await, adjust).await
+    }
+
+    /// Every service, the ingress too, gets `adjust`.
+    pub async fn start_all_with(adjust: impl Fn(&mut baohan_config::Settings)) -> Stack {
+        Stack::start_from(TestApp::spawn_with(&adjust).await, adjust).await
+    }
+
+    async fn start_from(app: TestApp, adjust: impl Fn(&mut baohan_config::Settings)) -> Stack {
         let mut services = Vec::new();
         let mut settings = app.settings();
         adjust(&mut settings);
@@ -158,9 +170,20 @@ impl Stack {
         }
     }
 
+    /// An ops call as ops-admin (every role).
     pub async fn ops(&self, method: &str, path: &str, body: Option<Value>) -> Response {
+        self.ops_as(OPS_ADMIN, method, path, body).await
+    }
+
+    pub async fn ops_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
         let mut c = Connection::open(self.ops).await.unwrap();
-        let auth = format!("Bearer {OPS_TOKEN}");
+        let auth = format!("Bearer {token}");
         let headers = [
             ("authorization", auth.as_str()),
             ("content-type", "application/json"),
@@ -478,31 +501,43 @@ async fn paid_by_transfer(p: Platform, no: &str) {
         .unwrap();
     assert_eq!(r.status, 401);
 
-    let r = s
-        .ops(
-            "POST",
-            &format!("/ops/payments/{payment}/confirm"),
-            Some(json!({"operator": "alice"})),
-        )
-        .await;
+    // The maker records what the statement shows: still pending.
+    let confirm = format!("/ops/payments/{payment}/confirm");
+    let approve = format!("/ops/payments/{payment}/approve");
+    let r = s.ops("POST", &confirm, None).await;
+    assert_eq!(r.status, 200, "{}", r.json());
+    assert_eq!(r.json()["payment"]["status"], json!("pending"));
+    assert_eq!(r.json()["payment"]["recorded_by"], json!("ops-admin"));
+    assert_eq!(
+        s.ops_application(p, no).await.json()["status"],
+        json!("approved")
+    );
+    // The maker cannot approve it too.
+    let r = s.ops("POST", &approve, None).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.json()["error"]["code"], json!("same_operator"));
+    // Another operator approves: paid.
+    let r = s.ops_as(OPS_CHECKER, "POST", &approve, None).await;
     assert_eq!(r.status, 200, "{}", r.json());
     assert_eq!(r.json()["application"]["status"], json!("paid"));
-    assert_eq!(r.json()["payment"]["confirmed_by"], json!("alice"));
-    // Confirming twice changes nothing.
-    let r = s
-        .ops(
-            "POST",
-            &format!("/ops/payments/{payment}/confirm"),
-            Some(json!({"operator": "alice"})),
-        )
-        .await;
+    assert_eq!(r.json()["payment"]["confirmed_by"], json!("ops-checker"));
+    assert_eq!(r.json()["payment"]["recorded_by"], json!("ops-admin"));
+    // Approving twice changes nothing.
+    let r = s.ops_as(OPS_CHECKER, "POST", &approve, None).await;
     assert_eq!(r.status, 409);
     assert_eq!(r.json()["error"]["code"], json!("payment_not_pending"));
 
     let view = s.wait_for(p, no, "paid").await;
-    let last = view["timeline"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["actor"], json!("ops:alice"));
+    let timeline = view["timeline"].as_array().unwrap();
+    let last = timeline.last().unwrap().clone();
+    assert_eq!(last["actor"], json!("ops:ops-checker"));
     assert_eq!(last["event"], json!("pay"));
+    assert!(
+        timeline
+            .iter()
+            .any(|h| h["event"] == json!("transfer_recorded")
+                && h["actor"] == json!("ops:ops-admin"))
+    );
     let owed = s.callbacks(p, no).await;
     match p {
         Platform::Ely => {
@@ -602,7 +637,7 @@ async fn rejected_and_referred(p: Platform, rejected: &str, referred: &str) {
         .ops(
             "POST",
             &format!("/ops/referrals/{id}/decision"),
-            Some(json!({"decision": "maybe", "operator": "bob", "reason": "x"})),
+            Some(json!({"decision": "maybe", "reason": "x"})),
         )
         .await;
     assert_eq!(r.status, 422);
@@ -613,7 +648,7 @@ async fn rejected_and_referred(p: Platform, rejected: &str, referred: &str) {
         .ops(
             "POST",
             &format!("/ops/referrals/{id}/decision"),
-            Some(json!({"decision": decision, "operator": "bob", "reason": "已核实中标通知书"})),
+            Some(json!({"decision": decision, "reason": "已核实中标通知书"})),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.json());
@@ -622,7 +657,7 @@ async fn rejected_and_referred(p: Platform, rejected: &str, referred: &str) {
         .ops(
             "POST",
             &format!("/ops/referrals/{id}/decision"),
-            Some(json!({"decision": decision, "operator": "bob", "reason": "again"})),
+            Some(json!({"decision": decision, "reason": "again"})),
         )
         .await;
     assert_eq!(r2.status, 409);
@@ -630,7 +665,7 @@ async fn rejected_and_referred(p: Platform, rejected: &str, referred: &str) {
         .wait_for(p, referred, if approve { "approved" } else { "rejected" })
         .await;
     let last = view["timeline"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["actor"], json!("ops:bob"));
+    assert_eq!(last["actor"], json!("ops:ops-admin"));
     assert_eq!(last["note"], json!("已核实中标通知书"));
     let owed = s.callbacks(p, referred).await;
     match p {

@@ -9,10 +9,12 @@
 //! Everything is checked once, at start: a bad setting stops the service
 //! with the file (or variable), the key and the reason.
 
+pub mod ops;
 pub mod platform;
 pub mod source;
 pub mod underwriting;
 
+pub use ops::{Operator, Ops, Role};
 pub use platform::{Platform, PlatformId, PlatformKind, Platforms};
 pub use underwriting::Underwriting;
 
@@ -56,8 +58,22 @@ pub fn path_from(flag: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_PATH))
 }
 
+/// Where this runs. Production refuses what only a developer's machine
+/// should have (plain-http callbacks, for now). Absent means production:
+/// a forgotten key must not loosen anything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Dev,
+    #[default]
+    Production,
+}
+
 #[derive(Debug)]
 pub struct Settings {
+    pub environment: Environment,
+    /// The bounds every listener applies.
+    pub http: baohan_http::Limits,
     pub ingress: Ingress,
     pub portal: Portal,
     pub ops: Ops,
@@ -94,7 +110,7 @@ impl Settings {
         source::resolve_files(&mut table, origin, "")?;
         let raw: Raw = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|e| ConfigError::new(origin, &e.path().to_string(), e.inner().to_string()))?;
-        let platforms = Platforms::parse(raw.platforms, origin)?;
+        let platforms = Platforms::parse(raw.platforms, origin, raw.environment)?;
         let underwriting = Underwriting::parse(toml::Value::Table(raw.underwriting), origin)?;
         underwriting.check_covers(
             platforms.all().iter().map(|p| match p.kind {
@@ -103,13 +119,8 @@ impl Settings {
             }),
             origin,
         )?;
-        if raw.ops.token.expose().len() < 16 {
-            return Err(ConfigError::new(
-                origin,
-                "ops.token",
-                "must be at least 16 characters (the ops API's bearer token)",
-            ));
-        }
+        let ops = raw.ops.parse(origin)?;
+        let http = raw.http.limits(origin)?;
         if raw.portal.download_key.expose().len() < 16 {
             return Err(ConfigError::new(
                 origin,
@@ -134,12 +145,14 @@ impl Settings {
             ));
         }
         Ok(Settings {
+            environment: raw.environment,
+            http,
             platforms,
             institution: raw.institution,
             underwriting,
             ingress: raw.ingress,
             portal: raw.portal,
-            ops: raw.ops,
+            ops,
             workers: raw.workers,
             notifier: raw.notifier,
             issuance: raw.issuance,
@@ -156,10 +169,14 @@ impl Settings {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
+    #[serde(default)]
+    environment: Environment,
+    #[serde(default)]
+    http: Http,
     ingress: Ingress,
     #[serde(default)]
     portal: Portal,
-    ops: Ops,
+    ops: ops::OpsRaw,
     institution: Institution,
     #[serde(default = "Listen::workers")]
     workers: Listen,
@@ -310,20 +327,84 @@ impl Portal {
     }
 }
 
-/// The ops API: its own listener, never exposed with the portal, and a
-/// bearer token.
+/// `[http]`: what every listener allows a client (baohan_http::server).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Ops {
-    #[serde(default = "Ops::default_listen")]
-    pub listen: SocketAddr,
-    #[serde(deserialize_with = "secret")]
-    pub token: Secret,
+struct Http {
+    #[serde(default = "Http::header_timeout")]
+    header_timeout_secs: u64,
+    #[serde(default = "Http::body_timeout")]
+    body_timeout_secs: u64,
+    #[serde(default = "Http::idle_timeout")]
+    idle_timeout_secs: u64,
+    #[serde(default = "Http::max_header_bytes")]
+    max_header_bytes: usize,
+    #[serde(default = "Http::max_connections")]
+    max_connections: usize,
 }
 
-impl Ops {
-    fn default_listen() -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], 8082))
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            header_timeout_secs: Http::header_timeout(),
+            body_timeout_secs: Http::body_timeout(),
+            idle_timeout_secs: Http::idle_timeout(),
+            max_header_bytes: Http::max_header_bytes(),
+            max_connections: Http::max_connections(),
+        }
+    }
+}
+
+impl Http {
+    fn header_timeout() -> u64 {
+        10
+    }
+    fn body_timeout() -> u64 {
+        30
+    }
+    fn idle_timeout() -> u64 {
+        60
+    }
+    fn max_header_bytes() -> usize {
+        16 * 1024
+    }
+    fn max_connections() -> usize {
+        1024
+    }
+
+    fn limits(&self, origin: &Path) -> Result<baohan_http::Limits, ConfigError> {
+        let secs = |key: &str, n: u64| {
+            if (1..=3600).contains(&n) {
+                Ok(std::time::Duration::from_secs(n))
+            } else {
+                Err(ConfigError::new(
+                    origin,
+                    &format!("http.{key}"),
+                    "1 to 3600 seconds",
+                ))
+            }
+        };
+        if !(8192..=1 << 20).contains(&self.max_header_bytes) {
+            return Err(ConfigError::new(
+                origin,
+                "http.max_header_bytes",
+                "8192 to 1048576",
+            ));
+        }
+        if !(1..=1_000_000).contains(&self.max_connections) {
+            return Err(ConfigError::new(
+                origin,
+                "http.max_connections",
+                "1 to 1000000",
+            ));
+        }
+        Ok(baohan_http::Limits {
+            header_timeout: secs("header_timeout_secs", self.header_timeout_secs)?,
+            body_timeout: secs("body_timeout_secs", self.body_timeout_secs)?,
+            idle_timeout: secs("idle_timeout_secs", self.idle_timeout_secs)?,
+            max_header_bytes: self.max_header_bytes,
+            max_connections: self.max_connections,
+        })
     }
 }
 
@@ -507,6 +588,19 @@ pub struct Ingress {
     /// A request that takes longer is answered with a system error.
     #[serde(default = "Ingress::default_timeout")]
     pub request_timeout_secs: u64,
+    /// Proxies (the Kubernetes ingress controller, a load balancer) whose
+    /// `X-Forwarded-For` is believed: behind them the caller is the
+    /// right-most entry not theirs. Empty: the socket's peer is the caller.
+    #[serde(default, deserialize_with = "cidrs")]
+    pub trusted_proxies: Vec<baohan_http::Cidr>,
+    /// SM2, SM4 over large payloads, Base64 of files and PDF checks run
+    /// on a pool this wide (0: one per core) ...
+    #[serde(default)]
+    pub crypto_workers: usize,
+    /// ... and a call that waits longer than this for a place in it is
+    /// answered "busy, send again" (ELY 301).
+    #[serde(default = "Ingress::default_crypto_wait")]
+    pub crypto_wait_ms: u64,
 }
 
 impl Ingress {
@@ -521,6 +615,9 @@ impl Ingress {
     }
     fn default_timeout() -> u64 {
         15
+    }
+    fn default_crypto_wait() -> u64 {
+        2_000
     }
 }
 
@@ -642,6 +739,13 @@ fn masked<'de, D: serde::Deserializer<'de>, S: baohan_masking::Strategy>(
 
 fn empty_masked<S: baohan_masking::Strategy>() -> baohan_masking::Masked<S> {
     baohan_masking::Masked::new("")
+}
+
+fn cidrs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<baohan_http::Cidr>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| s.parse().map_err(serde::de::Error::custom))
+        .collect()
 }
 
 fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {

@@ -4,13 +4,15 @@
 //! Base64, PEM); parsing them here means a typo stops the service at start,
 //! not the first request of the day.
 
-use crate::ConfigError;
 use crate::source::join;
+use crate::{ConfigError, Environment};
 use baohan_gm::Encoding;
 use baohan_gm::sm2::{CipherFormat, Layout, PrivateKey, PublicKey};
 use baohan_gm::sm4::{Mode, Sm4Key};
+use baohan_http::Cidr;
 use baohan_masking::Secret;
-use baohan_protocol::ely::ElyProfile;
+use baohan_protocol::Provider;
+use baohan_protocol::ely::{ElyProfile, Transcode};
 use baohan_protocol::fujian::{FieldCipher, FujianProfile, SortOrder};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -49,6 +51,19 @@ impl fmt::Display for PlatformId {
 pub struct Platform {
     pub id: PlatformId,
     pub kind: PlatformKind,
+    /// Where this platform's calls may come from (⚙ `allowed_sources`,
+    /// CIDR ranges); empty: anywhere. Checked before any crypto.
+    pub allowed_sources: Vec<Cidr>,
+    /// Callbacks may go over plain http (⚙ `insecure_http`, dev only).
+    pub insecure_http: bool,
+}
+
+impl Platform {
+    /// Whether a call from `client` may be this platform's.
+    pub fn allows_source(&self, client: std::net::IpAddr) -> bool {
+        self.allowed_sources.is_empty()
+            || baohan_http::client::within(&self.allowed_sources, client)
+    }
 }
 
 #[derive(Debug)]
@@ -101,11 +116,15 @@ impl Platforms {
         self.by_appid.get(appid)
     }
 
-    pub(crate) fn parse(tables: Vec<toml::Table>, origin: &Path) -> Result<Platforms, ConfigError> {
+    pub(crate) fn parse(
+        tables: Vec<toml::Table>,
+        origin: &Path,
+        environment: Environment,
+    ) -> Result<Platforms, ConfigError> {
         let mut out = Platforms::default();
         for (i, table) in tables.into_iter().enumerate() {
             let at = format!("platforms[{i}]");
-            let platform = Arc::new(parse_one(table, origin, &at)?);
+            let platform = Arc::new(parse_one(table, origin, &at, environment)?);
             if out.by_id(platform.id.as_str()).is_some() {
                 return Err(ConfigError::new(origin, &join(&at, "id"), "used twice"));
             }
@@ -149,6 +168,12 @@ struct FujianRaw {
     #[serde(default = "default_window")]
     clock_window_secs: i64,
     callbacks: FujianCallbacks,
+    #[serde(default)]
+    extra_fields: Vec<String>,
+    #[serde(default)]
+    allowed_sources: Vec<String>,
+    #[serde(default)]
+    insecure_http: bool,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +198,12 @@ struct ElyRaw {
     #[serde(default = "default_window")]
     clock_window_secs: i64,
     callback_url: String,
+    #[serde(default = "default_envelope_transcodes")]
+    envelope_transcodes: Vec<String>,
+    #[serde(default)]
+    allowed_sources: Vec<String>,
+    #[serde(default)]
+    insecure_http: bool,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
@@ -211,8 +242,19 @@ fn default_version() -> String {
 fn yes() -> bool {
     true
 }
+fn default_envelope_transcodes() -> Vec<String> {
+    ElyProfile::DEFAULT_ENVELOPE_TRANSCODES
+        .iter()
+        .map(|t| t.code().to_owned())
+        .collect()
+}
 
-fn parse_one(table: toml::Table, origin: &Path, at: &str) -> Result<Platform, ConfigError> {
+fn parse_one(
+    table: toml::Table,
+    origin: &Path,
+    at: &str,
+    environment: Environment,
+) -> Result<Platform, ConfigError> {
     let err = |key: &str, reason: String| ConfigError::new(origin, &join(at, key), reason);
     let protocol = match table.get("protocol").and_then(toml::Value::as_str) {
         Some(p) => p.to_owned(),
@@ -226,7 +268,7 @@ fn parse_one(table: toml::Table, origin: &Path, at: &str) -> Result<Platform, Co
         serde_path_to_error::deserialize(value)
             .map_err(|e| err(&e.path().to_string(), e.inner().to_string()))
     }
-    let (id, kind) = match protocol.as_str() {
+    let (id, kind, allowed_sources, insecure_http) = match protocol.as_str() {
         "fujian" => {
             let raw: FujianRaw = de(value, err)?;
             let key = Sm4Key::parse(&raw.sm4_key).map_err(|e| err("sm4_key", e.to_string()))?;
@@ -256,19 +298,22 @@ fn parse_one(table: toml::Table, origin: &Path, at: &str) -> Result<Platform, Co
                     SortName::IgnoreCase => SortOrder::IgnoreCase,
                 },
                 clock_window_secs: window(raw.clock_window_secs, &err)?,
+                extra_fields: extra_fields(raw.extra_fields, &err)?,
             };
+            let http = Http::allowed(raw.insecure_http, environment, &err)?;
             for (name, url) in [
                 ("baohannotice", &raw.callbacks.baohannotice),
                 ("quitnotice", &raw.callbacks.quitnotice),
                 ("claimsresultnotice", &raw.callbacks.claimsresultnotice),
             ] {
-                check_url(url, &format!("callbacks.{name}"), &err)?;
+                check_url(url, &format!("callbacks.{name}"), http, &err)?;
             }
             let kind = PlatformKind::Fujian {
                 profile,
                 callbacks: raw.callbacks,
             };
-            (raw.id, kind)
+            let insecure = http == Http::Allowed;
+            (raw.id, kind, sources(&raw.allowed_sources, &err)?, insecure)
         }
         "ely" => {
             let raw: ElyRaw = de(value, err)?;
@@ -288,13 +333,16 @@ fn parse_one(table: toml::Table, origin: &Path, at: &str) -> Result<Platform, Co
                 accept_first: format("sm2_accept_first", &raw.sm2_accept_first)?,
                 clock_window_secs: window(raw.clock_window_secs, &err)?,
                 version: raw.version,
+                envelope_transcodes: envelope_transcodes(&raw.envelope_transcodes, &err)?,
             };
-            check_url(&raw.callback_url, "callback_url", &err)?;
+            let http = Http::allowed(raw.insecure_http, environment, &err)?;
+            check_url(&raw.callback_url, "callback_url", http, &err)?;
             let kind = PlatformKind::Ely {
                 profile,
                 callback_url: raw.callback_url,
             };
-            (raw.id, kind)
+            let insecure = http == Http::Allowed;
+            (raw.id, kind, sources(&raw.allowed_sources, &err)?, insecure)
         }
         other => return Err(err("protocol", format!("{other:?} is not fujian or ely"))),
     };
@@ -304,7 +352,12 @@ fn parse_one(table: toml::Table, origin: &Path, at: &str) -> Result<Platform, Co
             format!("{id:?}: use lowercase letters, digits and -, up to 64"),
         )
     })?;
-    Ok(Platform { id, kind })
+    Ok(Platform {
+        id,
+        kind,
+        allowed_sources,
+        insecure_http,
+    })
 }
 
 fn nonempty(
@@ -330,14 +383,103 @@ fn window(secs: i64, err: &impl Fn(&str, String) -> ConfigError) -> Result<i64, 
     }
 }
 
+/// Whether a platform's callbacks may go over plain `http://`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Http {
+    Refused,
+    Allowed,
+}
+
+impl Http {
+    /// `insecure_http = true` is for a local stub or a test platform: a
+    /// callback carries bank accounts and phones, so production refuses
+    /// to start with it.
+    fn allowed(
+        insecure: bool,
+        environment: Environment,
+        err: &impl Fn(&str, String) -> ConfigError,
+    ) -> Result<Http, ConfigError> {
+        match (insecure, environment) {
+            (false, _) => Ok(Http::Refused),
+            (true, Environment::Dev) => Ok(Http::Allowed),
+            (true, Environment::Production) => Err(err(
+                "insecure_http",
+                "plain-http callbacks are refused in production (environment = \"production\"); use https://".into(),
+            )),
+        }
+    }
+}
+
 fn check_url(
     url: &str,
     key: &str,
+    http: Http,
     err: &impl Fn(&str, String) -> ConfigError,
 ) -> Result<(), ConfigError> {
-    if url.starts_with("http://") || url.starts_with("https://") {
-        Ok(())
-    } else {
-        Err(err(key, format!("{url:?} is not an http(s) URL")))
+    let rest = url.strip_prefix("https://").or_else(|| {
+        url.strip_prefix("http://")
+            .filter(|_| http == Http::Allowed)
+    });
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(()),
+        Some(_) => Err(err(key, format!("{url:?} names no host"))),
+        None if url.starts_with("http://") => Err(err(
+            key,
+            format!(
+                "{url:?} is plain http: callbacks must be https:// unless the platform sets insecure_http = true (dev only)"
+            ),
+        )),
+        None => Err(err(key, format!("{url:?} is not an https:// URL"))),
     }
+}
+
+fn sources(
+    list: &[String],
+    err: &impl Fn(&str, String) -> ConfigError,
+) -> Result<Vec<Cidr>, ConfigError> {
+    list.iter()
+        .enumerate()
+        .map(|(i, text)| {
+            text.parse()
+                .map_err(|e| err(&format!("allowed_sources[{i}]"), e))
+        })
+        .collect()
+}
+
+/// Only the transcodes a platform sends us, each once.
+fn envelope_transcodes(
+    list: &[String],
+    err: &impl Fn(&str, String) -> ConfigError,
+) -> Result<Vec<Transcode>, ConfigError> {
+    let mut out = Vec::new();
+    for (i, code) in list.iter().enumerate() {
+        let key = format!("envelope_transcodes[{i}]");
+        let t = Transcode::parse(code)
+            .filter(|t| t.provider() == Provider::Fi)
+            .ok_or_else(|| {
+                err(
+                    &key,
+                    format!("{code:?} is not a transcode a platform sends us"),
+                )
+            })?;
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+fn extra_fields(
+    list: Vec<String>,
+    err: &impl Fn(&str, String) -> ConfigError,
+) -> Result<Vec<String>, ConfigError> {
+    for (i, name) in list.iter().enumerate() {
+        if name.trim().is_empty() || name.len() > 64 {
+            return Err(err(
+                &format!("extra_fields[{i}]"),
+                "a field name, 1 to 64 characters".into(),
+            ));
+        }
+    }
+    Ok(list)
 }

@@ -192,3 +192,167 @@ fn a_bad_underwriting_setting_names_its_key() {
     assert_eq!(e.key, "underwriting.tariffs");
     assert!(e.reason.contains("ely"), "{e}");
 }
+
+fn with_table(edit: impl FnOnce(&mut toml::Table)) -> Result<Settings, ConfigError> {
+    let mut table = source::read_file(&local()).unwrap();
+    edit(&mut table);
+    Settings::from_table(table, Path::new("test.toml"))
+}
+
+#[test]
+fn production_refuses_plain_http_callbacks_and_names_the_platform() {
+    // The local config is dev: its stub is plain http.
+    assert_eq!(load(&[]).unwrap().environment, Environment::Dev);
+    let e = with_table(|t| {
+        t.remove("environment");
+    })
+    .unwrap_err();
+    assert_eq!(e.key, "platforms[0].insecure_http");
+    assert!(e.reason.contains("production"), "{e}");
+    // Without insecure_http, an http:// callback is refused in any
+    // environment, with the key that would allow it named.
+    let e = with_platform_key("insecure_http", "x").unwrap_err();
+    assert_eq!(e.key, "platforms[1].insecure_http");
+    let e = with_table(|t| {
+        let p = t["platforms"].as_array_mut().unwrap()[1]
+            .as_table_mut()
+            .unwrap();
+        p.insert("insecure_http".into(), toml::Value::Boolean(false));
+    })
+    .unwrap_err();
+    assert_eq!(e.key, "platforms[1].callback_url");
+    assert!(e.reason.contains("insecure_http"), "{e}");
+}
+
+#[test]
+fn sources_envelopes_and_extra_fields_are_parsed_at_start() {
+    let s = with_table(|t| {
+        let ps = t["platforms"].as_array_mut().unwrap();
+        let fj = ps[0].as_table_mut().unwrap();
+        fj.insert(
+            "allowed_sources".into(),
+            toml::Value::Array(vec!["192.0.2.0/24".into()]),
+        );
+        fj.insert(
+            "extra_fields".into(),
+            toml::Value::Array(vec!["platformtrace".into()]),
+        );
+        let ely = ps[1].as_table_mut().unwrap();
+        ely.insert(
+            "envelope_transcodes".into(),
+            toml::Value::Array(vec!["ELY104".into(), "ely103".into()]),
+        );
+    })
+    .unwrap();
+    let fj = s.platforms.fujian("FJDEMO0001").unwrap();
+    assert!(fj.allows_source("192.0.2.9".parse().unwrap()));
+    assert!(!fj.allows_source("198.51.100.1".parse().unwrap()));
+    let PlatformKind::Fujian { profile, .. } = &fj.kind else {
+        panic!()
+    };
+    assert_eq!(profile.extra_fields, ["platformtrace"]);
+    let PlatformKind::Ely { profile, .. } = &s.platforms.ely("BANKDEMO0001").unwrap().kind else {
+        panic!()
+    };
+    use baohan_protocol::ely::Transcode;
+    assert_eq!(
+        profile.envelope_transcodes,
+        [Transcode::Ely104, Transcode::Ely103]
+    );
+    // The default is ELY104 alone.
+    let local = load(&[]).unwrap();
+    let PlatformKind::Ely { profile, .. } = &local.platforms.ely("BANKDEMO0001").unwrap().kind
+    else {
+        panic!()
+    };
+    assert_eq!(profile.envelope_transcodes, [Transcode::Ely104]);
+
+    let e = with_table(|t| {
+        let ely = t["platforms"].as_array_mut().unwrap()[1]
+            .as_table_mut()
+            .unwrap();
+        ely.insert(
+            "envelope_transcodes".into(),
+            toml::Value::Array(vec!["ELY102".into()]),
+        );
+    })
+    .unwrap_err();
+    assert_eq!(e.key, "platforms[1].envelope_transcodes[0]");
+    let e = with_table(|t| {
+        let fj = t["platforms"].as_array_mut().unwrap()[0]
+            .as_table_mut()
+            .unwrap();
+        fj.insert(
+            "allowed_sources".into(),
+            toml::Value::Array(vec!["10.0.0.0/40".into()]),
+        );
+    })
+    .unwrap_err();
+    assert_eq!(e.key, "platforms[0].allowed_sources[0]");
+}
+
+#[test]
+fn operators_are_checked_at_start_and_never_print_their_digest() {
+    let s = load(&[]).unwrap();
+    let names: Vec<&str> = s.ops.operators.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["ops-admin", "ops-checker", "ops-viewer"]);
+    let admin = &s.ops.operators[0];
+    assert_eq!(
+        admin.token_sm3,
+        ops::token_digest("ops-admin-token-DEV-ONLY")
+    );
+    assert!(admin.has(Role::Payments) && !s.ops.operators[2].has(Role::Payments));
+    assert!(!format!("{admin:?}").contains("191d2d46"));
+
+    let operators = |edit: &dyn Fn(&mut toml::Table)| {
+        with_table(|t| {
+            let ops = t["ops"].as_table_mut().unwrap();
+            let list = ops["operators"].as_array_mut().unwrap();
+            edit(list[1].as_table_mut().unwrap());
+        })
+    };
+    let e = operators(&|o| {
+        o.insert("name".into(), "ops-admin".into());
+    })
+    .unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.reason.as_str()),
+        ("ops.operators[1].name", "used twice")
+    );
+    let e = operators(&|o| {
+        o.insert("token_sm3".into(), "abc".into());
+    })
+    .unwrap_err();
+    assert_eq!(e.key, "ops.operators[1].token_sm3");
+    let e = operators(&|o| {
+        o.insert("roles".into(), toml::Value::Array(vec!["root".into()]));
+    })
+    .unwrap_err();
+    assert!(e.key.starts_with("ops.operators"), "{e}");
+    // The old shared token is gone: a config that still has it says so.
+    let e = with_table(|t| {
+        t["ops"]
+            .as_table_mut()
+            .unwrap()
+            .insert("token".into(), "x".repeat(20).into());
+    })
+    .unwrap_err();
+    assert!(e.reason.contains("token"), "{e}");
+}
+
+#[test]
+fn listener_bounds_have_defaults_and_limits() {
+    let s = with_table(|t| {
+        t.remove("http");
+    })
+    .unwrap();
+    assert_eq!(s.http, baohan_http::Limits::default());
+    let e = with_table(|t| {
+        t["http"]
+            .as_table_mut()
+            .unwrap()
+            .insert("header_timeout_secs".into(), 0.into());
+    })
+    .unwrap_err();
+    assert_eq!(e.key, "http.header_timeout_secs");
+}

@@ -20,6 +20,11 @@ pub enum Problem {
     Decrypt(String),
     /// Problems inside a nested object, with the inner field names.
     Nested(String),
+    /// A field the interface does not define (and the platform has not
+    /// been allowed to add).
+    NotDefined {
+        interface: &'static str,
+    },
 }
 
 /// One field and what was wrong with it. The field is named as on the wire.
@@ -51,6 +56,7 @@ impl fmt::Display for Problem {
             Problem::RequiredBecause(why) => write!(f, "is required when {why}"),
             Problem::Decrypt(why) => write!(f, "cannot be decrypted: {why}"),
             Problem::Nested(inner) => write!(f, "has invalid fields: {inner}"),
+            Problem::NotDefined { interface } => write!(f, "is not a field of {interface}"),
         }
     }
 }

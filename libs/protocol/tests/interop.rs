@@ -61,6 +61,7 @@ fn profile_from(fx: &Value) -> ElyProfile {
         accept_first: CipherFormat::C1C3C2,
         clock_window_secs: 600,
         version: "v1.0".into(),
+        envelope_transcodes: ElyProfile::DEFAULT_ENVELOPE_TRANSCODES.to_vec(),
     }
 }
 

@@ -330,3 +330,140 @@ fn without(base: &Map, field: &str) -> Map {
     m.remove(field);
     m
 }
+
+/// A validly signed baohanapply body, posted unchanged to giveupnotice:
+/// the sign covers fields, not the interface, so the fields must.
+#[test]
+fn a_body_signed_for_one_fujian_interface_is_refused_by_another() {
+    let wire = fujian_wire("baohanapply");
+    let ts = wire["timestamp"].as_str().unwrap().to_owned();
+    let body = Value::Object(wire.clone()).to_string();
+    for interface in [
+        Interface::Giveupnotice,
+        Interface::Quitapply,
+        Interface::Claimsnotice,
+        Interface::Getbaohaninfo,
+    ] {
+        let e =
+            fujian::receive(interface, body.as_bytes(), &fujian_profile(), at(&ts)).unwrap_err();
+        let Rejection::Invalid(inv) = &e else {
+            panic!("{interface:?}: {e}")
+        };
+        let field = inv.fields().next().unwrap().to_owned();
+        assert!(
+            !interface.fields().iter().any(|f| f.name == field),
+            "{field} is {interface:?}'s own"
+        );
+        let message = e.reply().message.unwrap();
+        assert!(
+            message.contains(&field) && message.contains(interface.name()),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn fields_a_platform_is_allowed_to_add_are_signed_and_accepted() {
+    let profile = fujian_profile();
+    let mut wire = fujian_wire("giveupnotice");
+    let ts = wire["timestamp"].as_str().unwrap().to_owned();
+    wire.insert("platformtrace".into(), Value::String("T-1".into()));
+    wire.insert(
+        "sign".into(),
+        Value::String(sign::sign(&wire, profile.appsecret.expose(), profile.sort)),
+    );
+    let body = Value::Object(wire.clone()).to_string();
+    let refused = fujian::receive(Interface::Giveupnotice, body.as_bytes(), &profile, at(&ts));
+    assert!(
+        matches!(&refused, Err(Rejection::Invalid(inv)) if inv.fields().eq(["platformtrace"])),
+        "{refused:?}"
+    );
+    let allowed = fujian::FujianProfile {
+        extra_fields: vec!["platformtrace".into()],
+        ..profile
+    };
+    assert!(fujian::receive(Interface::Giveupnotice, body.as_bytes(), &allowed, at(&ts)).is_ok());
+    // Signed with the rest: changing it breaks the sign.
+    wire.insert("platformtrace".into(), Value::String("T-2".into()));
+    let body = Value::Object(wire).to_string();
+    assert!(matches!(
+        fujian::receive(Interface::Giveupnotice, body.as_bytes(), &allowed, at(&ts)),
+        Err(Rejection::BadSign(_))
+    ));
+}
+
+#[test]
+fn an_unknown_appkey_and_a_wrong_sign_get_the_same_answer() {
+    let wire = fujian_wire("baohanapply");
+    let ts = wire["timestamp"].as_str().unwrap().to_owned();
+    let mut other_key = wire.clone();
+    other_key.insert("appkey".into(), Value::String("SOMEONE".into()));
+    let mut bad_sign = wire.clone();
+    bad_sign.insert("sign".into(), Value::String("0".repeat(64)));
+    let a = receive(&other_key, &ts).unwrap_err().reply();
+    let b = receive(&bad_sign, &ts).unwrap_err().reply();
+    assert_eq!(a, b);
+    assert_eq!(a.message.as_deref(), Some(fujian::NOT_AUTHENTICATED));
+}
+
+/// Anyone holding our public key can seal an envelope: only the
+/// transcodes a platform is allowed to send that way are opened.
+#[test]
+fn an_ely_envelope_is_opened_only_for_the_transcodes_allowed_one() {
+    let platform = ely_profile("platform");
+    let now = ely_fixture_now();
+    let seal = |t: Transcode| {
+        let business = plain("ely", t.code());
+        let wire =
+            codec::seal_request(t, &business, &platform, now, codec::new_msgcode(), true).unwrap();
+        Value::Object(wire.to_map()).to_string()
+    };
+    let bad_sign = {
+        let mut w = ely_wire("ELY101");
+        w.insert("sign".into(), Value::String("0".repeat(64)));
+        codec::open_request(
+            Value::Object(w).to_string().as_bytes(),
+            &ely_profile("fi"),
+            now,
+        )
+        .unwrap_err()
+    };
+    for t in [
+        Transcode::Ely101,
+        Transcode::Ely103,
+        Transcode::Ely105,
+        Transcode::Ely107,
+        Transcode::Ely109,
+    ] {
+        let e = codec::open_request(seal(t).as_bytes(), &ely_profile("fi"), now).unwrap_err();
+        assert_eq!(e.code, ResponseCode::SignFailed, "{t:?}");
+        // The same answer as a wrong sign: nothing says why.
+        assert_eq!(e.response(), bad_sign.response(), "{t:?}");
+        assert_eq!(
+            e.response().message.as_deref(),
+            Some(ResponseCode::SignFailed.text())
+        );
+        // Allowed by configuration, it opens.
+        let mut fi = ely_profile("fi");
+        fi.envelope_transcodes = vec![t];
+        assert!(
+            codec::open_request(seal(t).as_bytes(), &fi, now).is_ok(),
+            "{t:?}"
+        );
+    }
+    let ely104 = codec::open_request(seal(Transcode::Ely104).as_bytes(), &ely_profile("fi"), now);
+    assert!(ely104.is_ok(), "{ely104:?}");
+}
+
+#[test]
+fn an_envelope_that_does_not_open_says_nothing_of_why() {
+    let mut wire = ely_wire("ELY104");
+    wire.insert("sign".into(), Value::String("AAAA".into()));
+    let e = open(&wire).unwrap_err();
+    assert_eq!(e.code, ResponseCode::DecryptFailed);
+    assert!(!e.detail.is_empty());
+    assert_eq!(
+        e.response().message.as_deref(),
+        Some(ResponseCode::DecryptFailed.text())
+    );
+}

@@ -50,7 +50,11 @@ proptest! {
         let now = ely_fixture_now();
         let wire = codec::seal_request(Transcode::Ely109, &business, &ely_profile("platform"), now, codec::new_msgcode(), envelope).unwrap();
         let body = Value::Object(baohan_protocol::wire::WireMessage::to_map(&wire)).to_string();
-        let opened = codec::open_request(body.as_bytes(), &ely_profile("fi"), now).unwrap();
+        // ELY109 may come in an envelope only where the platform is allowed
+        // to send it so (the default refuses it: see negatives.rs).
+        let mut fi = ely_profile("fi");
+        fi.envelope_transcodes.push(Transcode::Ely109);
+        let opened = codec::open_request(body.as_bytes(), &fi, now).unwrap();
         prop_assert_eq!(envelope, matches!(opened.security, codec::Security::Envelope { .. }));
         // An empty refundReason is absent, as on the wire.
         business.retain(|_, v| v != &Value::String(String::new()));

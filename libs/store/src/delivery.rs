@@ -44,7 +44,7 @@ pub struct Attempt {
     pub duration_ms: i32,
     pub http_status: Option<i32>,
     /// `delivered`, `http_status`, `timeout`, `connect`, `refused` (a
-    /// failure code), `unreadable`, `error`.
+    /// failure code), `unreadable`, `error`, `redirect` (not followed).
     pub outcome: &'static str,
     /// A response excerpt or the error, already cut and masked.
     pub detail: Option<String>,

@@ -46,6 +46,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "documents_storage",
         include_str!("../migrations/0008_documents_storage.sql"),
     ),
+    (
+        9,
+        "edge_security",
+        include_str!("../migrations/0009_edge_security.sql"),
+    ),
 ];
 
 /// Every migration's version, in order.

@@ -79,7 +79,10 @@ pub struct PaymentRow {
     pub status: String,
     pub gateway_ref: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// The approver of a confirmed transfer (the checker).
     pub confirmed_by: Option<String>,
+    /// Who recorded the transfer as seen on the statement (the maker).
+    pub recorded_by: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -166,6 +169,14 @@ pub enum Refused {
     NoPremium,
     /// The payment is not pending.
     PaymentNotPending(String),
+    /// Only a bank transfer is confirmed by operators.
+    NotTransfer,
+    /// A transfer is approved only after another operator recorded it.
+    NotRecorded,
+    /// The approver recorded it: a second pair of eyes is the point.
+    SameOperator,
+    /// Another operator recorded it already; it awaits approval.
+    AlreadyRecorded(String),
 }
 
 /// The statuses in which the bidder may still change the profile and
@@ -397,7 +408,7 @@ impl Store {
                 "insert into payments (id, application_id, amount_fen, channel, status)
                  values ($1, $2, $3, $4, 'pending')
                  returning id, application_id, amount_fen, channel, status, gateway_ref,
-                           paid_at, confirmed_by, created_at",
+                           paid_at, confirmed_by, created_at, recorded_by",
                 &[&Uuid::new_v4(), &app.id, &amount, &channel.as_str()],
             )
             .await?;
@@ -456,6 +467,16 @@ impl Store {
             return Ok(Err(Refused::PaymentNotPending(payment.status)));
         }
         let confirmed_by = actor.strip_prefix("ops:");
+        if let Some(checker) = confirmed_by {
+            if payment.channel != Channel::Transfer.as_str() {
+                return Ok(Err(Refused::NotTransfer));
+            }
+            match payment.recorded_by.as_deref() {
+                None => return Ok(Err(Refused::NotRecorded)),
+                Some(maker) if maker == checker => return Ok(Err(Refused::SameOperator)),
+                Some(_) => {}
+            }
+        }
         tx.execute(
             "update payments set status = 'paid', paid_at = $2, gateway_ref = $3,
                confirmed_by = $4, updated_at = now()
@@ -498,6 +519,73 @@ impl Store {
             ..app
         };
         Ok(Ok((app, paid)))
+    }
+
+    /// Ops, the maker's half of a transfer confirmation: `operator` saw
+    /// the transfer on the bank statement. The payment stays pending until
+    /// another operator approves it ([`Store::complete_payment`]). The
+    /// same operator recording again changes nothing.
+    pub async fn record_transfer(
+        &self,
+        payment_id: Uuid,
+        operator: &str,
+    ) -> Result<Result<PaymentRow, Refused>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let Some(app_id) = tx
+            .query_opt(
+                "select application_id from payments where id = $1",
+                &[&payment_id],
+            )
+            .await?
+            .map(|r| r.get::<_, Uuid>(0))
+        else {
+            return Ok(Err(Refused::NotFound));
+        };
+        let Some(app) = applications::find(&tx, Find::Id(app_id), true).await? else {
+            return Ok(Err(Refused::NotFound));
+        };
+        let Some(row) = tx
+            .query_opt(
+                &format!("{PAYMENT_SELECT} where id = $1 for update"),
+                &[&payment_id],
+            )
+            .await?
+        else {
+            return Ok(Err(Refused::NotFound));
+        };
+        let payment = payment_row(&row);
+        if payment.channel != Channel::Transfer.as_str() {
+            return Ok(Err(Refused::NotTransfer));
+        }
+        if payment.status != "pending" {
+            return Ok(Err(Refused::PaymentNotPending(payment.status)));
+        }
+        match payment.recorded_by.as_deref() {
+            Some(maker) if maker == operator => return Ok(Ok(payment)),
+            Some(maker) => return Ok(Err(Refused::AlreadyRecorded(maker.to_owned()))),
+            None => {}
+        }
+        tx.execute(
+            "update payments set recorded_by = $2, recorded_at = now(), updated_at = now()
+             where id = $1",
+            &[&payment_id, &operator],
+        )
+        .await?;
+        let note = format!("{} {}", payment.channel, payment.amount_fen);
+        applications::note(
+            &tx,
+            &app,
+            "transfer_recorded",
+            &format!("ops:{operator}"),
+            Some(&note),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(PaymentRow {
+            recorded_by: Some(operator.to_owned()),
+            ..payment
+        }))
     }
 
     /// A gateway refused or failed: the slot is freed for another try.
@@ -703,7 +791,7 @@ impl Store {
 }
 
 const PAYMENT_SELECT: &str = "select id, application_id, amount_fen, channel, status, gateway_ref,
-    paid_at, confirmed_by, created_at from payments";
+    paid_at, confirmed_by, created_at, recorded_by from payments";
 
 fn payment_row(r: &tokio_postgres::Row) -> PaymentRow {
     PaymentRow {
@@ -716,5 +804,6 @@ fn payment_row(r: &tokio_postgres::Row) -> PaymentRow {
         paid_at: r.get(6),
         confirmed_by: r.get(7),
         created_at: r.get(8),
+        recorded_by: r.get(9),
     }
 }

@@ -2,7 +2,7 @@
 
 use prometheus::{Encoder, TextEncoder};
 pub use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 
 /// Latency buckets in seconds, from a cached lookup to a slow broker.

@@ -51,3 +51,22 @@ pub fn routes(
     });
     healthz.or(readyz).unify().or(metrics).unify()
 }
+
+/// The probe routes alone, as a worker's own listener serves them:
+/// anything else is a JSON 404, never a bare rejection.
+pub fn standalone(
+    check: Check,
+    registry: crate::metrics::Registry,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = std::convert::Infallible> + Clone {
+    routes(check, registry)
+        .recover(|_: Rejection| async {
+            Ok::<_, std::convert::Infallible>(
+                warp::reply::with_status(
+                    warp::reply::json(&serde_json::json!({"message": "no such endpoint"})),
+                    StatusCode::NOT_FOUND,
+                )
+                .into_response(),
+            )
+        })
+        .unify()
+}

@@ -60,6 +60,7 @@ pub struct Base {
     events: Publisher,
     consumer: ConsumerConfig,
     listener: TcpListener,
+    http: baohan_http::Limits,
     registry: Registry,
     outcomes: IntCounterVec,
 }
@@ -97,6 +98,7 @@ impl Base {
             store,
             events,
             listener,
+            http: settings.http,
             registry,
             outcomes,
         })
@@ -147,10 +149,12 @@ impl<H: Handler> baohan_telemetry::service::Service for Worker<H> {
     async fn run_until_stopped(self, shutdown: CancellationToken) {
         let Worker { base, handler } = self;
         let check = base.store.readiness(base.events.clone());
-        let server = warp::serve(baohan_telemetry::probes::routes(check, base.registry))
-            .incoming(base.listener)
-            .graceful(shutdown.clone().cancelled_owned())
-            .run();
+        let server = baohan_http::serve(
+            base.listener,
+            baohan_telemetry::probes::standalone(check, base.registry),
+            base.http,
+            shutdown.clone(),
+        );
         tracing::info!(worker = base.spec.name, "consuming");
         tokio::join!(
             server,

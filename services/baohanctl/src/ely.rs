@@ -117,6 +117,7 @@ fn sender_profile(peer: &str, format: Format, no_prefix: bool) -> Result<ElyProf
         accept_first: CipherFormat::C1C3C2,
         clock_window_secs: 600,
         version: String::new(),
+        envelope_transcodes: Vec::new(),
     })
 }
 
@@ -143,7 +144,16 @@ fn open(
         accept_first: CipherFormat::C1C3C2,
         clock_window_secs: clock_window.unwrap_or(600),
         version: wire.version.clone(),
+        // This opens what it is given, to say what is inside; the ingress
+        // is stricter, and the note below says how.
+        envelope_transcodes: Transcode::ALL.to_vec(),
     };
+    if !codec::is_digest(&wire.sign) && !ElyProfile::DEFAULT_ENVELOPE_TRANSCODES.contains(&t) {
+        eprintln!(
+            "note  {} in a digital envelope: the ingress refuses it (101) unless the platform's envelope_transcodes lists it",
+            t.code()
+        );
+    }
     match Shape::Compact.parse(&wire.reqtime) {
         None => return Err(Failure::Check("fail  reqtime is not yyyyMMddHHmmss".into())),
         Some(at) => {
@@ -165,7 +175,7 @@ fn open(
             }
         }
     }
-    let (plain, security) = codec::unprotect(&wire.data, &wire.sign, &wire.reqtime, &profile)
+    let (plain, security) = codec::unprotect(t, &wire.data, &wire.sign, &wire.reqtime, &profile)
         .map_err(|r| Failure::Check(format!("fail  {r}")))?;
     if codec::is_digest(&wire.sign) {
         eprintln!("ok    sign: SM3(data&reqtime&appkey&appsecret) matches");

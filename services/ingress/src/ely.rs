@@ -2,6 +2,7 @@
 //! `transcode` inside the envelope.
 
 use crate::accept::{self, Call};
+use crate::pool::Size;
 use crate::queries::Check;
 use crate::refusal::Refusal;
 use crate::{Seen, State};
@@ -11,21 +12,43 @@ use baohan_protocol::Provider;
 use baohan_protocol::ely::{self, ElyRequest, ResponseCode, Transcode, codec};
 use baohan_protocol::wire::{Map, WireMessage};
 use baohan_telemetry::trace::TraceParent;
+use std::net::IpAddr;
 use std::sync::Arc;
 
+/// The order is the point: the envelope's fields; the transcode and its
+/// size; the platform, by appid; its allowed source addresses; then the
+/// sign (or, for the transcodes allowed one, the envelope), the clock,
+/// decryption and the fields, on the crypto pool; only then the store.
 pub async fn handle(
     state: &Arc<State>,
-    body: &[u8],
+    body: Vec<u8>,
+    client: Option<IpAddr>,
     trace: TraceParent,
     seen: &mut Seen,
 ) -> Result<Map, Refusal> {
-    let wire = codec::read_request(body).map_err(Refusal::Ely)?;
+    // Only ELY104 carries a file; routes let a body past the ordinary
+    // limit only when its head names ELY104.
+    let size = if body.len() > state.limits.body {
+        Size::Large
+    } else {
+        Size::Ordinary
+    };
+    let wire = match size {
+        Size::Ordinary => codec::read_request(&body),
+        Size::Large => {
+            state
+                .pool
+                .run(size, move || codec::read_request(&body))
+                .await?
+        }
+    }
+    .map_err(Refusal::Ely)?;
     let transcode = Transcode::parse(&wire.transcode)
         .filter(|t| t.provider() == Provider::Fi)
         .ok_or_else(|| Refusal::NotServed(format!("transcode {}", wire.transcode)))?;
     seen.interface = Some(transcode.code());
-    // Only ELY104 carries a file; the others get the ordinary limit.
-    if transcode != Transcode::Ely104 && body.len() > state.limits.body {
+    // A second `transcode` key could have shown the head another one.
+    if transcode != Transcode::Ely104 && size == Size::Large {
         return Err(Refusal::TooLarge {
             limit: state.limits.body,
         });
@@ -33,20 +56,29 @@ pub async fn handle(
     let platform = state
         .platforms
         .ely(&wire.appid)
-        .ok_or(Refusal::UnknownPlatform { field: "appid" })?;
+        .ok_or(Refusal::UnknownPlatform { field: "appid" })?
+        .clone();
     seen.platform = Some(platform.id.to_string());
-    let PlatformKind::Ely { profile, .. } = &platform.kind else {
-        return Err(Refusal::UnknownPlatform { field: "appid" });
-    };
-    let opened =
-        codec::open_wire(wire, profile, baohan_protocol::time::now()).map_err(Refusal::Ely)?;
+    crate::admit(&platform, client)?;
+    let now = baohan_protocol::time::now();
+    let opening = platform.clone();
+    let opened = state
+        .pool
+        .run(size, move || match &opening.kind {
+            PlatformKind::Ely { profile, .. } => codec::open_wire(wire, profile, now),
+            PlatformKind::Fujian { .. } => Err(ely::Rejection::unauthenticated(
+                "appid: not an ELY platform",
+            )),
+        })
+        .await?
+        .map_err(Refusal::Ely)?;
     let platform_id = platform.id.as_str();
     let (key, check) = match &opened.request {
         ElyRequest::Ely103(q) => {
-            return crate::queries::ely103(state, platform_id, profile, q).await;
+            return crate::queries::ely103(state, &platform, q).await;
         }
         ElyRequest::Ely104(q) => {
-            return crate::queries::ely104(state, platform_id, profile, q).await;
+            return crate::queries::ely104(state, &platform, q).await;
         }
         ElyRequest::Ely101(a) => (Some(("applicationId", a.application_id.clone())), None),
         ElyRequest::Ely107(i) => (

@@ -1,6 +1,7 @@
 //! `POST /fujian/{interface}`: the five interfaces a Fujian platform calls.
 
 use crate::accept::{self, Call};
+use crate::pool::Size;
 use crate::queries::Check;
 use crate::refusal::Refusal;
 use crate::{Seen, State};
@@ -11,12 +12,18 @@ use baohan_protocol::fujian::messages::{BaohanApplyReply, Reply, ResultCode};
 use baohan_protocol::fujian::{self, FujianRequest, Interface};
 use baohan_protocol::wire::{Map, Value, WireMessage};
 use baohan_telemetry::trace::TraceParent;
+use std::net::IpAddr;
 use std::sync::Arc;
 
+/// The order is the point: the body; the platform, by appkey; its allowed
+/// source addresses; then the sign, the clock, the fields the interface
+/// defines, decryption and typing, on the crypto pool; only then the
+/// store.
 pub async fn handle(
     state: &Arc<State>,
     name: &str,
-    body: &[u8],
+    body: Vec<u8>,
+    client: Option<IpAddr>,
     trace: TraceParent,
     seen: &mut Seen,
 ) -> Result<Map, Refusal> {
@@ -24,7 +31,8 @@ pub async fn handle(
         .filter(|i| i.provider() == Provider::Fi)
         .ok_or_else(|| Refusal::NotServed(format!("fujian/{name}")))?;
     seen.interface = Some(interface.name());
-    let map = fujian::read_body(body).map_err(Refusal::Fujian)?;
+    let map = fujian::read_body(&body).map_err(Refusal::Fujian)?;
+    drop(body);
     let appkey = match map.get("appkey") {
         Some(Value::String(k)) => k.as_str(),
         _ => "",
@@ -32,12 +40,28 @@ pub async fn handle(
     let platform = state
         .platforms
         .fujian(appkey)
-        .ok_or(Refusal::UnknownPlatform { field: "appkey" })?;
+        .ok_or(Refusal::UnknownPlatform { field: "appkey" })?
+        .clone();
     seen.platform = Some(platform.id.to_string());
-    let PlatformKind::Fujian { profile, .. } = &platform.kind else {
-        return Err(Refusal::UnknownPlatform { field: "appkey" });
-    };
-    let request = fujian::receive_map(interface, map, profile, baohan_protocol::time::now())
+    crate::admit(&platform, client)?;
+    let now = baohan_protocol::time::now();
+    let opening = platform.clone();
+    let (request, extras) = state
+        .pool
+        .run(Size::Ordinary, move || {
+            let PlatformKind::Fujian { profile, .. } = &opening.kind else {
+                return Err(fujian::Rejection::UnknownAppkey);
+            };
+            // Fields the platform may add travel with the command, as
+            // signed; nothing acts on them.
+            let extras: Map = map
+                .iter()
+                .filter(|(k, _)| profile.extra_fields.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            fujian::receive_map(interface, map, profile, now).map(|r| (r, extras))
+        })
+        .await?
         .map_err(Refusal::Fujian)?;
     let platform_id = platform.id.as_str();
     let (key, pay_token, reply, check) = match &request {
@@ -92,12 +116,16 @@ pub async fn handle(
             return Err(Refusal::NotServed(interface.name().into()));
         }
     };
+    let mut fields = request.to_map();
+    for (k, v) in extras {
+        fields.entry(k).or_insert(v);
+    }
     let call = Call {
         platform_id,
         protocol: Protocol::Fujian,
         interface: interface.name(),
         key,
-        fields: request.to_map(),
+        fields,
         msgcode: None,
         pay_token,
         trace,

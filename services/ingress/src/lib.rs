@@ -12,12 +12,15 @@
 //! - [`accept`]: record, publish, confirm; what makes retries idempotent.
 //! - [`queries`]: the synchronous queries.
 //! - [`refusal`]: every refusal and its spec code, in one table.
+//! - [`pool`]: where SM2, SM4, Base64 of files and PDF checks run: off the
+//!   async threads, bounded, "busy" when full.
 //! - [`metrics`]: requests by platform, interface and outcome; latency.
 
 pub mod accept;
 pub mod ely;
 pub mod fujian;
 pub mod metrics;
+pub mod pool;
 pub mod queries;
 pub mod refusal;
 pub mod routes;
@@ -60,6 +63,12 @@ pub struct Limits {
     pub timeout: Duration,
 }
 
+/// Who may call from where.
+pub struct Sources {
+    /// Proxies whose `X-Forwarded-For` we believe.
+    pub trusted_proxies: Vec<baohan_http::Cidr>,
+}
+
 /// What a call was, as far as it got: for metrics and logs.
 #[derive(Debug, Default)]
 pub struct Seen {
@@ -76,6 +85,8 @@ pub struct State {
     pub journal: InboundJournal,
     pub publisher: Publisher,
     pub limits: Limits,
+    pub sources: Sources,
+    pub pool: pool::Pool,
     pub metrics: metrics::Metrics,
     portal_base_url: String,
     confirmed: mpsc::UnboundedSender<Uuid>,
@@ -119,6 +130,7 @@ pub struct Application {
     listener: TcpListener,
     state: Arc<State>,
     confirmed: mpsc::UnboundedReceiver<Uuid>,
+    http: baohan_http::Limits,
 }
 
 impl Application {
@@ -155,6 +167,13 @@ impl Application {
                 file_body: to_usize(settings.ingress.max_file_body_bytes),
                 timeout: Duration::from_secs(settings.ingress.request_timeout_secs.max(1)),
             },
+            sources: Sources {
+                trusted_proxies: settings.ingress.trusted_proxies.clone(),
+            },
+            pool: pool::Pool::new(
+                settings.ingress.crypto_workers,
+                Duration::from_millis(settings.ingress.crypto_wait_ms.max(1)),
+            ),
             metrics: metrics::Metrics::new(),
             portal_base_url: settings
                 .ingress
@@ -170,6 +189,7 @@ impl Application {
             listener,
             state: Arc::new(state),
             confirmed: rx,
+            http: settings.http,
         })
     }
 
@@ -186,16 +206,29 @@ impl baohan_telemetry::service::Service for Application {
         tracing::info!(addr = %self.local_addr(), "ingress listening");
         let marker = tokio::spawn(mark_confirmed(self.state.store.clone(), self.confirmed));
         let publisher = self.state.publisher.clone();
-        warp::serve(routes::all(self.state))
-            .incoming(self.listener)
-            .graceful(shutdown.cancelled_owned())
-            .run()
-            .await;
+        baohan_http::serve(self.listener, routes::all(self.state), self.http, shutdown).await;
         // The server dropped its state, and with it the last sender: the
         // marker flushes what is left and ends.
         let _ = marker.await;
         publisher.close().await;
         tracing::info!("ingress stopped");
+    }
+}
+
+/// Whether a call from `client` may be `platform`'s: checked once the
+/// platform is known and before any of its crypto. A caller whose address
+/// cannot be told is refused where the platform restricts sources.
+pub fn admit(
+    platform: &baohan_config::Platform,
+    client: Option<std::net::IpAddr>,
+) -> Result<(), refusal::Refusal> {
+    if platform.allowed_sources.is_empty() {
+        return Ok(());
+    }
+    match client {
+        Some(ip) if platform.allows_source(ip) => Ok(()),
+        Some(ip) => Err(refusal::Refusal::SourceNotAllowed(ip.to_string())),
+        None => Err(refusal::Refusal::SourceNotAllowed("(unknown)".into())),
     }
 }
 

@@ -7,7 +7,9 @@
 //! stored (signed) letter; ELY104 verifies a submitted one.
 
 use crate::State;
+use crate::pool::Size;
 use crate::refusal::Refusal;
+use baohan_config::{Platform, PlatformKind};
 use baohan_domain::application::Event;
 use baohan_domain::guarantee::{self, Guarantee, GuaranteeEvent};
 use baohan_gm::Encoding;
@@ -17,7 +19,7 @@ use baohan_protocol::Fen;
 use baohan_protocol::ely::messages::{
     Ely103, Ely103Response, Ely104, Ely104Response, VerifyStatus,
 };
-use baohan_protocol::ely::{ElyProfile, ResponseCode, codec};
+use baohan_protocol::ely::{ResponseCode, codec};
 use baohan_protocol::fujian::messages::{
     BaohanInfo, GetBaohanInfo, GetBaohanInfoReply, ResultCode,
 };
@@ -28,6 +30,7 @@ use baohan_protocol::wire::{DashedDate, DateTimeSec};
 use baohan_store::applications::Find;
 use baohan_store::guarantees::GuaranteeFiles;
 use baohan_store::guarantees::IssuedGuarantee;
+use std::sync::Arc;
 
 /// What a call asks that the state machines may refuse at once. The
 /// platform hears the refusal now (Fujian code 0, ELY 203, with the
@@ -283,15 +286,10 @@ fn rate(premium_fen: i64, amount_fen: i64) -> String {
 
 /// ELY103: the signed letter, Base64, in a digital envelope (the spec
 /// asks for one: the file is large, and SM4 carries it).
-pub async fn ely103(
-    state: &State,
-    platform_id: &str,
-    profile: &ElyProfile,
-    q: &Ely103,
-) -> Result<Map, Refusal> {
+pub async fn ely103(state: &State, platform: &Arc<Platform>, q: &Ely103) -> Result<Map, Refusal> {
     let letter = state
         .store
-        .document_content(platform_id, &q.application_id, "letter")
+        .document_content(platform.id.as_str(), &q.application_id, "letter")
         .await?;
     let Some((file_name, _, content)) = letter else {
         return Err(Refusal::NotFound(format!(
@@ -299,12 +297,19 @@ pub async fn ely103(
             q.application_id
         )));
     };
-    let business = Ely103Response {
-        guarantee_file_name: file_name,
-        guarantee_file_content: Encoding::Base64.encode(&content),
-    }
-    .to_map();
-    sealed(&business, profile, "ELY103")
+    let platform = platform.clone();
+    // Base64 and SM4 over the whole letter: on the crypto pool.
+    state
+        .pool
+        .run(Size::Large, move || {
+            let business = Ely103Response {
+                guarantee_file_name: file_name,
+                guarantee_file_content: Encoding::Base64.encode(&content),
+            }
+            .to_map();
+            sealed(&business, &platform, "ELY103")
+        })
+        .await?
 }
 
 /// ELY104: is this letter genuine? Status `01` when the file's signature
@@ -312,12 +317,11 @@ pub async fn ely103(
 /// otherwise. The certificate fields describe the certificate that signed
 /// it, or, when it does not verify, ours (what a genuine letter carries),
 /// with the guarantee's issue time as the signing time.
-pub async fn ely104(
-    state: &State,
-    platform_id: &str,
-    profile: &ElyProfile,
-    q: &Ely104,
-) -> Result<Map, Refusal> {
+///
+/// ELY104 comes in a digital envelope, which proves nothing of its
+/// sender; it only ever reads, and answers only the spec's fields.
+pub async fn ely104(state: &State, platform: &Arc<Platform>, q: &Ely104) -> Result<Map, Refusal> {
+    let platform_id = platform.id.as_str();
     let Some(g) = state
         .store
         .guarantee_by_no(platform_id, &q.guarantee_id)
@@ -328,14 +332,22 @@ pub async fn ely104(
             q.guarantee_id
         )));
     };
-    let verified = Encoding::Base64
-        .decode(q.guarantee_data.trim())
-        .map_err(|e| e.to_string())
-        .and_then(|pdf| pdf::verify(&pdf).map_err(|e| e.to_string()))
-        .and_then(|signed| match &state.signing_cert {
-            Some(ours) if *ours == signed.cert => Ok(signed),
-            _ => Err("signed, but not with our certificate".to_owned()),
-        });
+    // Base64 of the file, its SM3 and the SM2 check: on the crypto pool.
+    let data = q.guarantee_data.clone();
+    let ours = state.signing_cert.clone();
+    let verified = state
+        .pool
+        .run(Size::Large, move || {
+            Encoding::Base64
+                .decode(data.trim())
+                .map_err(|e| e.to_string())
+                .and_then(|pdf| pdf::verify(&pdf).map_err(|e| e.to_string()))
+                .and_then(|signed| match &ours {
+                    Some(ours) if *ours == signed.cert => Ok(signed),
+                    _ => Err("signed, but not with our certificate".to_owned()),
+                })
+        })
+        .await?;
     let (status, cert, signed_at) = match &verified {
         Ok(signed) => (
             VerifyStatus::Valid,
@@ -377,12 +389,22 @@ pub async fn ely104(
         sign_time: DateTimeSec(signed_at.unwrap_or(g.issued_at).with_timezone(&tz)),
     }
     .to_map();
-    sealed(&business, profile, "ELY104")
+    let platform = platform.clone();
+    state
+        .pool
+        .run(Size::Ordinary, move || {
+            sealed(&business, &platform, "ELY104")
+        })
+        .await?
 }
 
 /// A query's answer: success, with the business data in a digital
 /// envelope (SM4 data, SM2-wrapped key), as ELY103 and ELY104 ask.
-fn sealed(business: &Map, profile: &ElyProfile, what: &str) -> Result<Map, Refusal> {
+fn sealed(business: &Map, platform: &Platform, what: &str) -> Result<Map, Refusal> {
+    let PlatformKind::Ely { profile, .. } = &platform.kind else {
+        tracing::error!(platform = %platform.id, "an ELY answer for a platform that is not ELY");
+        return Err(Refusal::Internal);
+    };
     codec::seal_response(ResponseCode::Success, None, Some(business), true, profile)
         .map(|r| r.to_map())
         .map_err(|e| {

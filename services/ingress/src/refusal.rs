@@ -21,6 +21,17 @@ pub enum Refusal {
     /// No configured platform owns this appkey or appid.
     #[error("{field}: unknown")]
     UnknownPlatform { field: &'static str },
+    /// The platform's calls may not come from this address
+    /// (`allowed_sources`). Answered like a failed sign.
+    #[error("source address {0} is not in the platform's allowed_sources")]
+    SourceNotAllowed(String),
+    /// Every place for crypto work is taken: the same request may be sent
+    /// again shortly.
+    #[error("busy; send the same request again")]
+    Busy,
+    /// The body did not arrive within `http.body_timeout_secs`.
+    #[error("the request body did not arrive in time")]
+    BodyTimedOut,
     #[error("{0} is not an interface this institution serves")]
     NotServed(String),
     /// The business key was accepted before with other content.
@@ -52,7 +63,9 @@ impl Refusal {
     pub fn ely_code(&self) -> ResponseCode {
         match self {
             Refusal::Ely(r) => r.code,
-            Refusal::UnknownPlatform { .. } => ResponseCode::SignFailed,
+            Refusal::UnknownPlatform { .. } | Refusal::SourceNotAllowed(_) => {
+                ResponseCode::SignFailed
+            }
             Refusal::Fujian(_)
             | Refusal::TooLarge { .. }
             | Refusal::MediaType(_)
@@ -64,7 +77,9 @@ impl Refusal {
             // this"; 203 (no such guarantee/application) is the nearest.
             Refusal::NotFound(_) | Refusal::IllegalState(_) => ResponseCode::GuaranteeNotFound,
             // Both say "retry": a retry of the same request is safe.
-            Refusal::Unavailable | Refusal::Timeout => ResponseCode::ServicePaused,
+            Refusal::Unavailable | Refusal::Timeout | Refusal::Busy | Refusal::BodyTimedOut => {
+                ResponseCode::ServicePaused
+            }
             Refusal::Internal => ResponseCode::ServerError,
         }
     }
@@ -89,6 +104,9 @@ impl Refusal {
             Refusal::MediaType(_) => "media_type",
             Refusal::NotJson => "not_json",
             Refusal::UnknownPlatform { .. } => "unknown_platform",
+            Refusal::SourceNotAllowed(_) => "source",
+            Refusal::Busy => "busy",
+            Refusal::BodyTimedOut => "body_timeout",
             Refusal::NotServed(_) => "not_served",
             Refusal::Conflict { .. } => "conflict",
             Refusal::MsgcodeReused => "msgcode_reused",
@@ -100,23 +118,38 @@ impl Refusal {
         }
     }
 
-    /// The Fujian reply: `code` 0 and the reason.
+    /// The Fujian reply: `code` 0 and the reason. A caller that has not
+    /// authenticated hears the one text every such refusal gets.
     pub fn fujian_reply(&self) -> fujian::messages::Reply {
         match self {
             Refusal::Fujian(r) => r.reply(),
+            Refusal::UnknownPlatform { .. } | Refusal::SourceNotAllowed(_) => {
+                fujian::messages::Reply::failure(fujian::NOT_AUTHENTICATED)
+            }
             other => fujian::messages::Reply::failure(other.to_string()),
         }
     }
 
-    /// The ELY response: the code and the spec's wording plus the detail.
+    /// The ELY response: the code and the spec's wording plus the detail,
+    /// which an unauthenticated caller does not hear.
     pub fn ely_response(&self) -> ely::WireResponse {
         match self {
             Refusal::Ely(r) => r.response(),
-            other => ely::Rejection {
-                code: other.ely_code(),
-                detail: other.to_string(),
+            Refusal::UnknownPlatform { .. } | Refusal::SourceNotAllowed(_) => {
+                ely::Rejection::unauthenticated(self.to_string()).response()
             }
-            .response(),
+            other => ely::Rejection::new(other.ely_code(), other.to_string()).response(),
+        }
+    }
+}
+
+impl From<baohan_http::ReadError> for Refusal {
+    fn from(e: baohan_http::ReadError) -> Self {
+        match e {
+            baohan_http::ReadError::TooLarge { limit } => Refusal::TooLarge { limit },
+            baohan_http::ReadError::TimedOut => Refusal::BodyTimedOut,
+            // A body cut off mid-way is no JSON object.
+            baohan_http::ReadError::Incomplete => Refusal::NotJson,
         }
     }
 }
@@ -161,6 +194,9 @@ mod tests {
             (Refusal::NotFound("x".into()), "203"),
             (Refusal::IllegalState("x".into()), "203"),
             (Refusal::Unavailable, "301"),
+            (Refusal::Busy, "301"),
+            (Refusal::BodyTimedOut, "301"),
+            (Refusal::SourceNotAllowed("192.0.2.1".into()), "101"),
             (Refusal::Timeout, "301"),
             (Refusal::Internal, "302"),
         ];
@@ -169,6 +205,27 @@ mod tests {
             let response = refusal.ely_response();
             assert_eq!(response.code.code(), code);
             assert!(response.message.is_some_and(|m| !m.is_empty()));
+        }
+    }
+
+    #[test]
+    fn every_failed_authentication_gets_one_answer() {
+        let unknown = Refusal::UnknownPlatform { field: "appid" };
+        let source = Refusal::SourceNotAllowed("192.0.2.1".into());
+        let sign = Refusal::Ely(ely::Rejection::unauthenticated(
+            "sign: SM3 digest does not match",
+        ));
+        assert_eq!(unknown.ely_response(), sign.ely_response());
+        assert_eq!(source.ely_response(), sign.ely_response());
+        let fj_sign = Refusal::Fujian(fujian::Rejection::UnknownAppkey).fujian_reply();
+        assert_eq!(
+            Refusal::UnknownPlatform { field: "appkey" }.fujian_reply(),
+            fj_sign
+        );
+        assert_eq!(source.fujian_reply(), fj_sign);
+        for r in [unknown.ely_response(), source.ely_response()] {
+            let m = r.message.unwrap_or_default();
+            assert!(!m.contains("appid") && !m.contains("192.0.2.1"), "{m}");
         }
     }
 

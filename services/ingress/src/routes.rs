@@ -10,11 +10,14 @@
 
 use crate::refusal::Refusal;
 use crate::{Seen, State};
+use baohan_protocol::ely::Transcode;
+use baohan_protocol::ely::peek::peek_transcode;
 use baohan_protocol::wire::{Value, WireMessage};
 use baohan_telemetry::trace::{self, TraceParent};
 use bytes::Buf;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
@@ -33,31 +36,34 @@ pub fn all(
     let with_state = warp::any().map(move || state.clone());
     // Raw headers: a value that is not visible ASCII must still get the
     // spec's JSON answer, not a routing rejection.
-    let call_headers = warp::header::headers_cloned().map(|h: HeaderMap| {
-        let text = |name: &str| {
-            h.get(name)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        };
-        (text("content-type"), text(trace::HEADER))
-    });
+    let call_headers = warp::header::headers_cloned().and(baohan_http::peer()).map(
+        |h: HeaderMap, peer: Option<SocketAddr>| {
+            let text = |name: &str| {
+                h.get(name)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            };
+            Headers {
+                content_type: text("content-type"),
+                traceparent: text(trace::HEADER),
+                forwarded_for: text("x-forwarded-for"),
+                peer,
+            }
+        },
+    );
     // Path before method, so that an unknown path is a 404 rather than a
     // 405 from the first POST route it was tried against.
     let fujian = warp::path!("fujian" / String)
         .and(warp::post())
-        .and(call_headers)
+        .and(call_headers.clone())
         .and(warp::body::stream())
         .and(with_state.clone())
-        .then(|name, (content_type, traceparent), body, state| {
-            call(state, Route::Fujian(name), content_type, traceparent, body)
-        });
+        .then(|name, headers, body, state| call(state, Route::Fujian(name), headers, body));
     let ely = warp::path!("ely")
         .and(warp::post())
         .and(call_headers)
         .and(warp::body::stream())
         .and(with_state.clone())
-        .then(|(content_type, traceparent), body, state| {
-            call(state, Route::Ely, content_type, traceparent, body)
-        });
+        .then(|headers, body, state| call(state, Route::Ely, headers, body));
     let healthz = warp::path!("healthz")
         .and(warp::get())
         .map(|| json(StatusCode::OK, &serde_json::json!({"status": "ok"})));
@@ -90,11 +96,18 @@ pub fn all(
         .unify()
 }
 
+/// What a call's handling needs of its headers and connection.
+struct Headers {
+    content_type: Option<String>,
+    traceparent: Option<String>,
+    forwarded_for: Option<String>,
+    peer: Option<SocketAddr>,
+}
+
 async fn call<S, B>(
     state: Arc<State>,
     route: Route,
-    content_type: Option<String>,
-    traceparent: Option<String>,
+    headers: Headers,
     body: S,
 ) -> warp::reply::Response
 where
@@ -103,25 +116,40 @@ where
 {
     let started = Instant::now();
     // The caller's span, or the root of a new trace: our span is its child.
-    let trace = traceparent
+    let trace = headers
+        .traceparent
         .as_deref()
         .and_then(TraceParent::parse)
         .unwrap_or_else(TraceParent::root);
     let mut seen = Seen::default();
-    let limit = match route {
-        Route::Fujian(_) => state.limits.body,
-        Route::Ely => state.limits.file_body,
-    };
+    // `None`: a caller we cannot place (a forged forwarding header behind
+    // a trusted proxy); refused wherever a platform restricts sources.
+    let client = headers.peer.and_then(|peer| {
+        baohan_http::client_ip(
+            peer.ip(),
+            headers.forwarded_for.as_deref(),
+            &state.sources.trusted_proxies,
+        )
+    });
     let span = tracing::info_span!("call", trace_id = %trace.trace_id());
     baohan_telemetry::otlp::set_parent(&span, &trace);
     let work = async {
-        check_media_type(content_type.as_deref())?;
-        let bytes = read_limited(body, limit).await?;
+        check_media_type(headers.content_type.as_deref())?;
         match &route {
             Route::Fujian(name) => {
-                crate::fujian::handle(&state, name, &bytes, trace, &mut seen).await
+                let bytes = baohan_http::read_limited(body, state.limits.body).await?;
+                crate::fujian::handle(&state, name, bytes, client, trace, &mut seen).await
             }
-            Route::Ely => crate::ely::handle(&state, &bytes, trace, &mut seen).await,
+            Route::Ely => {
+                // Only ELY104 may be larger than the ordinary limit: the
+                // envelope's head must say so before more is read.
+                let (ordinary, file) = (state.limits.body, state.limits.file_body);
+                let bytes = baohan_http::read_staged(body, ordinary, |head| {
+                    (peek_transcode(head) == Some(Transcode::Ely104)).then_some(file)
+                })
+                .await?;
+                crate::ely::handle(&state, bytes, client, trace, &mut seen).await
+            }
         }
     };
     // What we pass on, and answer with: our own span in the trace.
@@ -181,30 +209,6 @@ fn check_media_type(content_type: Option<&str>) -> Result<(), Refusal> {
     } else {
         Err(Refusal::MediaType(raw.chars().take(64).collect()))
     }
-}
-
-/// Reads the body, stopping as soon as it passes `limit`.
-async fn read_limited<S, B>(body: S, limit: usize) -> Result<Vec<u8>, Refusal>
-where
-    S: Stream<Item = Result<B, warp::Error>>,
-    B: Buf,
-{
-    let mut body = std::pin::pin!(body);
-    let mut out = Vec::new();
-    while let Some(chunk) = body.next().await {
-        // A body cut off mid-way is no JSON object.
-        let mut chunk = chunk.map_err(|_| Refusal::NotJson)?;
-        if out.len() + chunk.remaining() > limit {
-            return Err(Refusal::TooLarge { limit });
-        }
-        while chunk.has_remaining() {
-            let part = chunk.chunk();
-            out.extend_from_slice(part);
-            let n = part.len();
-            chunk.advance(n);
-        }
-    }
-    Ok(out)
 }
 
 async fn ready(state: Arc<State>) -> warp::reply::Response {

@@ -234,6 +234,21 @@ impl Notifier {
             }
         }
         let http_status = Some(i32::from(status.as_u16()));
+        if status.is_redirection() {
+            // Not followed: where it points is logged, nothing is sent there.
+            let location = response
+                .headers()
+                .get("location")
+                .map(|v| wire::excerpt(v.as_bytes()))
+                .unwrap_or_default();
+            tracing::warn!(platform = %platform.id, status = status.as_u16(), %location, "callback answered with a redirect; not followed");
+            return (
+                "redirect",
+                http_status,
+                Some(format!("redirect to {location}, not followed")),
+                retry_after,
+            );
+        }
         if !status.is_success() {
             return (
                 "http_status",

@@ -46,6 +46,7 @@ pub enum StartError {
 
 pub struct Application {
     listener: TcpListener,
+    http_limits: baohan_http::Limits,
     registry: baohan_telemetry::metrics::Registry,
     backlog: baohan_telemetry::metrics::IntGaugeVec,
     consumer: ConsumerConfig,
@@ -65,6 +66,10 @@ impl Application {
             .connect_timeout(Duration::from_millis(n.connect_timeout_ms))
             .timeout(Duration::from_millis(n.timeout_ms))
             .user_agent("baohan-notifier")
+            // A signed callback carries bank accounts and phones: it goes
+            // to the configured URL or nowhere. A 3xx is a failed attempt.
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(!insecure_http_allowed(&settings.platforms))
             .build()
             .map_err(|e| StartError::Http(e.to_string()))?;
         let schedule = Schedule {
@@ -93,6 +98,7 @@ impl Application {
         });
         Ok(Application {
             listener,
+            http_limits: settings.http,
             registry,
             backlog,
             consumer: ConsumerConfig {
@@ -128,13 +134,12 @@ impl baohan_telemetry::service::Service for Application {
         let store = self.notifier.store.clone();
         let probe = self.probe.clone();
         let check = store.readiness(probe);
-        let server = warp::serve(baohan_telemetry::probes::routes(
-            check,
-            self.registry.clone(),
-        ))
-        .incoming(self.listener)
-        .graceful(shutdown.clone().cancelled_owned())
-        .run();
+        let server = baohan_http::serve(
+            self.listener,
+            baohan_telemetry::probes::standalone(check, self.registry.clone()),
+            self.http_limits,
+            shutdown.clone(),
+        );
         tracing::info!("notifier consuming");
         let gauges = watch_backlog(self.notifier.store.clone(), self.backlog, shutdown.clone());
         tokio::join!(
@@ -145,6 +150,13 @@ impl baohan_telemetry::service::Service for Application {
         self.probe.close().await;
         tracing::info!("notifier stopped");
     }
+}
+
+/// Whether any platform may be called over plain http (`insecure_http`,
+/// which the settings refuse in production); otherwise the client itself
+/// refuses anything but https.
+fn insecure_http_allowed(platforms: &baohan_config::Platforms) -> bool {
+    platforms.all().iter().any(|p| p.insecure_http)
 }
 
 /// How often the backlog gauges are refreshed.

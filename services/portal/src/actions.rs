@@ -36,6 +36,8 @@ pub enum Problem {
     Unavailable(String),
     /// Missing or wrong bearer token (ops).
     Unauthorized,
+    /// The operator's roles do not include the one this needs (ops).
+    Forbidden(&'static str),
 }
 
 impl Problem {
@@ -55,6 +57,7 @@ impl Problem {
             Problem::Declined(_) => StatusCode::PAYMENT_REQUIRED,
             Problem::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Problem::Unauthorized => StatusCode::UNAUTHORIZED,
+            Problem::Forbidden(_) => StatusCode::FORBIDDEN,
         }
     }
 
@@ -94,6 +97,9 @@ impl Problem {
                 "a valid bearer token is required".into(),
                 vec![],
             ),
+            Problem::Forbidden(role) => {
+                ("forbidden", format!("this needs the {role} role"), vec![])
+            }
         };
         let mut error = json!({"code": code, "message": message});
         if let Some((field, _)) = fields.first() {
@@ -185,6 +191,23 @@ impl From<Refused> for Problem {
             Refused::PaymentNotPending(status) => Problem::Conflict {
                 code: "payment_not_pending",
                 message: format!("the payment is {status}"),
+            },
+            Refused::NotTransfer => Problem::Conflict {
+                code: "not_a_transfer",
+                message: "only a bank-transfer payment is confirmed by operators".into(),
+            },
+            Refused::NotRecorded => Problem::Conflict {
+                code: "not_recorded",
+                message: "record the transfer first (POST …/confirm); another operator approves it"
+                    .into(),
+            },
+            Refused::SameOperator => Problem::Conflict {
+                code: "same_operator",
+                message: "you recorded this transfer: another operator must approve it".into(),
+            },
+            Refused::AlreadyRecorded(maker) => Problem::Conflict {
+                code: "already_recorded",
+                message: format!("recorded by {maker}; it awaits approval (POST …/approve)"),
             },
         }
     }
@@ -370,8 +393,26 @@ fn owed_for_payment(state: &State, app: &AppRow, p: &PaymentRow) -> Vec<NewCallb
     )
 }
 
-/// Ops: a transfer seen on the bank statement.
-pub async fn confirm_payment(
+/// Ops, the maker: a transfer seen on the bank statement, recorded. The
+/// payment stays pending until another operator approves it.
+pub async fn record_transfer(
+    state: &State,
+    payment_id: Uuid,
+    operator: &str,
+) -> Result<PaymentRow, Problem> {
+    state
+        .store
+        .record_transfer(payment_id, operator)
+        .await?
+        .map_err(|r| match r {
+            Refused::NotFound => Problem::NotFound("payment"),
+            other => other.into(),
+        })
+}
+
+/// Ops, the checker: a recorded transfer approved by another operator;
+/// the application is paid.
+pub async fn approve_transfer(
     state: &State,
     payment_id: Uuid,
     operator: &str,

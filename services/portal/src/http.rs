@@ -3,9 +3,9 @@
 
 use crate::State;
 use crate::actions::Problem;
-use baohan_telemetry::metrics::{IntCounterVec, Opts, Registry};
+use baohan_telemetry::metrics::{IntCounter, IntCounterVec, Opts, Registry};
 use bytes::Buf;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use serde_json::Value;
 use std::convert::Infallible;
 use std::sync::{Arc, LazyLock};
@@ -16,6 +16,8 @@ use warp::{Filter, Rejection, Reply};
 pub struct Metrics {
     pub registry: Registry,
     pub actions: IntCounterVec,
+    /// Ops calls refused for a missing or wrong token.
+    pub auth_failures: IntCounter,
 }
 
 /// Built once from constant names, which are valid: a failure is a typo
@@ -34,7 +36,19 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     registry
         .register(Box::new(actions.clone()))
         .expect("registered once");
-    Metrics { registry, actions }
+    let auth_failures = IntCounter::new(
+        "baohan_ops_auth_failures_total",
+        "Ops API calls refused for a missing or wrong token",
+    )
+    .expect("valid metric");
+    registry
+        .register(Box::new(auth_failures.clone()))
+        .expect("registered once");
+    Metrics {
+        registry,
+        actions,
+        auth_failures,
+    }
 });
 
 /// Counts an action's outcome and passes it on.
@@ -78,30 +92,24 @@ pub fn no_store(r: &mut warp::reply::Response) {
     );
 }
 
-/// Reads a body, stopping as soon as it passes `limit`.
+/// Reads a body, stopping as soon as it passes `limit`; a problem that
+/// names `field` otherwise.
 pub async fn read_limited<S, B>(body: S, limit: u64, field: &str) -> Result<Vec<u8>, Problem>
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let mut body = std::pin::pin!(body);
-    let mut out = Vec::new();
-    while let Some(chunk) = body.next().await {
-        let mut chunk = chunk.map_err(|_| Problem::field(field, "请求体不完整"))?;
-        if (out.len() + chunk.remaining()) as u64 > limit {
-            return Err(Problem::TooLarge {
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    baohan_http::read_limited(body, cap)
+        .await
+        .map_err(|e| match e {
+            baohan_http::ReadError::TooLarge { .. } => Problem::TooLarge {
                 field: field.to_owned(),
                 limit,
-            });
-        }
-        while chunk.has_remaining() {
-            let part = chunk.chunk();
-            out.extend_from_slice(part);
-            let n = part.len();
-            chunk.advance(n);
-        }
-    }
-    Ok(out)
+            },
+            baohan_http::ReadError::TimedOut => Problem::field(field, "请求体上传超时"),
+            baohan_http::ReadError::Incomplete => Problem::field(field, "请求体不完整"),
+        })
 }
 
 /// `/healthz`, `/readyz` (broker and database), `/metrics`.

@@ -56,7 +56,10 @@ pub struct State {
     pub institution: String,
     pub portal_base_url: String,
     pub max_upload: u64,
-    pub ops_token: Secret,
+    /// Who may use the ops API, each with a token and roles.
+    pub operators: Vec<baohan_config::Operator>,
+    /// How long a failed ops authentication waits before its answer.
+    pub ops_auth_delay: Duration,
     pub publisher: Publisher,
     /// Checks getbaohaninfo's signed download URLs.
     pub download_key: Secret,
@@ -66,6 +69,7 @@ pub struct Application {
     public: TcpListener,
     ops: TcpListener,
     state: Arc<State>,
+    http: baohan_http::Limits,
 }
 
 /// How often the SMS sender and the outbox sweeper look for work.
@@ -92,6 +96,7 @@ impl Application {
                 .map_err(|source| StartError::Listen { addr, source })
         };
         Ok(Application {
+            http: settings.http,
             public: bind(settings.portal.listen).await?,
             ops: bind(settings.ops.listen).await?,
             state: Arc::new(State {
@@ -101,7 +106,8 @@ impl Application {
                 institution: settings.institution.name,
                 portal_base_url: settings.ingress.portal_base_url,
                 max_upload: settings.portal.max_upload_bytes,
-                ops_token: settings.ops.token,
+                operators: settings.ops.operators,
+                ops_auth_delay: ops::AUTH_DELAY,
                 publisher,
                 download_key: settings.portal.download_key,
             }),
@@ -124,7 +130,8 @@ impl Application {
 impl baohan_telemetry::service::Service for Application {
     async fn run_until_stopped(self, shutdown: CancellationToken) {
         let state = self.state;
-        let public = warp::serve(
+        let public = baohan_http::serve(
+            self.public,
             page::routes(state.clone())
                 .or(api::routes(state.clone()))
                 .unify()
@@ -134,14 +141,15 @@ impl baohan_telemetry::service::Service for Application {
                 .unify()
                 .recover(http::unmatched)
                 .unify(),
-        )
-        .incoming(self.public)
-        .graceful(shutdown.clone().cancelled_owned())
-        .run();
-        let ops = warp::serve(ops::routes(state.clone()).recover(http::unmatched).unify())
-            .incoming(self.ops)
-            .graceful(shutdown.clone().cancelled_owned())
-            .run();
+            self.http,
+            shutdown.clone(),
+        );
+        let ops = baohan_http::serve(
+            self.ops,
+            ops::routes(state.clone()).recover(http::unmatched).unify(),
+            self.http,
+            shutdown.clone(),
+        );
         tracing::info!("portal serving");
         tokio::join!(
             public,

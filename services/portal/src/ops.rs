@@ -1,30 +1,42 @@
 //! The ops API, on its own listener (`ops.listen`, 127.0.0.1:8082 by
 //! default), never exposed with the portal. Every call needs
-//! `Authorization: Bearer {ops.token}`; decisions name their operator.
+//! `Authorization: Bearer {token}` of an operator in `[[ops.operators]]`;
+//! the name in the timeline is the one that token belongs to.
 //!
-//! - `GET  /ops/applications?platform=P&external_id=X`: status, timeline,
-//!   payments, callbacks and `portal_url`.
-//! - `GET  /ops/referrals`: applications waiting for a person.
-//! - `POST /ops/referrals/{id}/decision`: `{"decision": "approve"|"reject",
-//!   "operator": "…", "reason": "…"}`.
-//! - `POST /ops/payments/{id}/confirm`: `{"operator": "…"}`, a transfer
-//!   seen on the bank statement.
+//! - `GET  /ops/applications?platform=P&external_id=X` (any role): status,
+//!   timeline, payments, callbacks and `portal_url`.
+//! - `GET  /ops/referrals` (any role): applications waiting for a person.
+//! - `POST /ops/referrals/{id}/decision` (underwriter): `{"decision":
+//!   "approve"|"reject", "reason": "…"}`.
+//! - `POST /ops/payments/{id}/confirm` (payments): a bank transfer seen on
+//!   the statement, recorded; it stays pending ...
+//! - `POST /ops/payments/{id}/approve` (payments): ... until another
+//!   operator approves it, and then the application is paid.
+//!
+//! A body's `operator`, if given, must be the token's own name. A failed
+//! authentication is logged, counted, and answered after a fixed delay.
 
 use crate::State;
 use crate::actions::{self, Problem};
 use crate::api::{status_text, view_json, yuan};
 use crate::http::{self, count};
+use baohan_config::{Operator, Role};
 use baohan_store::applications::Find;
 use baohan_store::portal::Lookup;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection};
 
 const JSON_LIMIT: u64 = 64 << 10;
+
+/// How long a failed authentication waits before its 401: guessing
+/// tokens costs the guesser, not us.
+pub const AUTH_DELAY: Duration = Duration::from_secs(1);
 
 pub fn routes(
     state: Arc<State>,
@@ -39,7 +51,7 @@ pub fn routes(
         .then(
             |auth: Option<String>, q: HashMap<String, String>, state: Arc<State>| async move {
                 let result = async {
-                    authorize(&state, auth.as_deref())?;
+                    authorize(&state, auth.as_deref(), None).await?;
                     let get = |k: &str| {
                         q.get(k).filter(|v| !v.is_empty()).ok_or_else(|| {
                             Problem::Invalid(vec![baohan_domain::profile::FieldProblem {
@@ -65,7 +77,7 @@ pub fn routes(
         .and(with_state.clone())
         .then(|auth: Option<String>, state: Arc<State>| async move {
             let result = async {
-                authorize(&state, auth.as_deref())?;
+                authorize(&state, auth.as_deref(), None).await?;
                 let list = state.store.referrals(500).await?;
                 let items: Vec<Value> = list
                     .iter()
@@ -92,17 +104,17 @@ pub fn routes(
         .and(with_state.clone())
         .then(|id: String, auth: Option<String>, body, state: Arc<State>| async move {
             let result = async {
-                authorize(&state, auth.as_deref())?;
+                let operator = authorize(&state, auth.as_deref(), Some(Role::Underwriter)).await?;
                 let id = Uuid::parse_str(&id).map_err(|_| Problem::NotFound("application"))?;
                 let body = object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
+                same_operator(&body, operator)?;
                 let approve = match text(&body, "decision")? {
                     "approve" => true,
                     "reject" => false,
                     _ => return Err(Problem::field("decision", "must be approve or reject")),
                 };
-                let operator = text(&body, "operator")?;
                 let reason = text(&body, "reason")?;
-                let app = actions::decide(&state, id, approve, operator, reason).await?;
+                let app = actions::decide(&state, id, approve, &operator.name, reason).await?;
                 Ok(json!({"id": app.id, "external_id": app.external_no, "status": app.status.as_str()}))
             }
             .await;
@@ -112,21 +124,43 @@ pub fn routes(
         .and(warp::post())
         .and(auth)
         .and(warp::body::stream())
-        .and(with_state)
+        .and(with_state.clone())
         .then(|id: String, auth: Option<String>, body, state: Arc<State>| async move {
             let result = async {
-                authorize(&state, auth.as_deref())?;
+                let operator = authorize(&state, auth.as_deref(), Some(Role::Payments)).await?;
                 let id = Uuid::parse_str(&id).map_err(|_| Problem::NotFound("payment"))?;
-                let body = object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
-                let operator = text(&body, "operator")?;
-                let (app, payment) = actions::confirm_payment(&state, id, operator).await?;
+                let body = optional_object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
+                same_operator(&body, operator)?;
+                let payment = actions::record_transfer(&state, id, &operator.name).await?;
                 Ok(json!({
-                    "payment": {"id": payment.id, "status": payment.status, "confirmed_by": payment.confirmed_by},
-                    "application": {"id": app.id, "external_id": app.external_no, "status": app.status.as_str()},
+                    "payment": {"id": payment.id, "status": payment.status,
+                                "recorded_by": payment.recorded_by, "confirmed_by": payment.confirmed_by},
+                    "next": "approval by another operator: POST /ops/payments/{id}/approve",
                 }))
             }
             .await;
             reply(count("ops_confirm", result))
+        });
+    let approve = warp::path!("ops" / "payments" / String / "approve")
+        .and(warp::post())
+        .and(auth)
+        .and(warp::body::stream())
+        .and(with_state)
+        .then(|id: String, auth: Option<String>, body, state: Arc<State>| async move {
+            let result = async {
+                let operator = authorize(&state, auth.as_deref(), Some(Role::Payments)).await?;
+                let id = Uuid::parse_str(&id).map_err(|_| Problem::NotFound("payment"))?;
+                let body = optional_object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
+                same_operator(&body, operator)?;
+                let (app, payment) = actions::approve_transfer(&state, id, &operator.name).await?;
+                Ok(json!({
+                    "payment": {"id": payment.id, "status": payment.status,
+                                "recorded_by": payment.recorded_by, "confirmed_by": payment.confirmed_by},
+                    "application": {"id": app.id, "external_id": app.external_no, "status": app.status.as_str()},
+                }))
+            }
+            .await;
+            reply(count("ops_approve", result))
         });
     application
         .or(referrals)
@@ -134,6 +168,8 @@ pub fn routes(
         .or(decision)
         .unify()
         .or(confirm)
+        .unify()
+        .or(approve)
         .unify()
 }
 
@@ -144,19 +180,59 @@ fn reply(result: Result<Value, Problem>) -> warp::reply::Response {
     }
 }
 
-/// Compares in constant time: the token is the only thing guarding this
-/// listener besides the network.
-fn authorize(state: &State, header: Option<&str>) -> Result<(), Problem> {
-    let given = header
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .as_bytes();
-    let want = state.ops_token.expose().as_bytes();
-    if given.len() == want.len() && bool::from(given.ct_eq(want)) {
-        Ok(())
-    } else {
-        Err(Problem::Unauthorized)
+/// The operator whose token this is, if they hold `role` (any role will
+/// do for reading). Every operator's digest is compared, in constant
+/// time, whichever matches: the answer's timing says nothing of who.
+async fn authorize<'s>(
+    state: &'s State,
+    header: Option<&str>,
+    role: Option<Role>,
+) -> Result<&'s Operator, Problem> {
+    let given = header.and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
+    let digest = baohan_config::ops::token_digest(given);
+    let mut found = None;
+    for operator in &state.operators {
+        if bool::from(operator.token_sm3.ct_eq(&digest)) && !given.is_empty() {
+            found = Some(operator);
+        }
     }
+    let Some(operator) = found else {
+        http::METRICS.auth_failures.inc();
+        tracing::warn!(presented = !given.is_empty(), "ops: authentication failed");
+        tokio::time::sleep(state.ops_auth_delay).await;
+        return Err(Problem::Unauthorized);
+    };
+    match role {
+        Some(role) if !operator.has(role) => {
+            tracing::warn!(operator = %operator.name, role = role.as_str(), "ops: role missing");
+            Err(Problem::Forbidden(role.as_str()))
+        }
+        _ => Ok(operator),
+    }
+}
+
+/// The timeline names the token's operator; a body that names another is
+/// refused rather than quietly overruled.
+fn same_operator(body: &Map<String, Value>, operator: &Operator) -> Result<(), Problem> {
+    match body.get("operator") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(name)) if name.trim() == operator.name => Ok(()),
+        Some(_) => Err(Problem::field(
+            "operator",
+            format!(
+                "the operator is the token's own ({}); leave it out",
+                operator.name
+            ),
+        )),
+    }
+}
+
+/// An empty body, or a JSON object.
+fn optional_object(bytes: Vec<u8>) -> Result<Map<String, Value>, Problem> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    object(bytes)
 }
 
 fn object(bytes: Vec<u8>) -> Result<Map<String, Value>, Problem> {
@@ -212,7 +288,7 @@ async fn application(state: &State, platform: &str, external_id: &str) -> Result
         .iter()
         .map(|p| {
             json!({"id": p.id, "channel": p.channel, "status": p.status, "amount_fen": p.amount_fen,
-                   "gateway_ref": p.gateway_ref, "confirmed_by": p.confirmed_by,
+                   "gateway_ref": p.gateway_ref, "recorded_by": p.recorded_by, "confirmed_by": p.confirmed_by,
                    "paid_at": p.paid_at.map(|t| t.to_rfc3339()), "created_at": p.created_at.to_rfc3339()})
         })
         .collect();

@@ -5,6 +5,12 @@
 //! transmitted. Envelope mode (spec 9.3.3): `data` = Base64(SM4-ECB(JSON))
 //! with a fresh key, and `sign` = Base64(SM2(key)). On input the mode is
 //! told by `sign`: 64 hex characters is a digest, anything else an envelope.
+//!
+//! An envelope proves nothing about its sender: anyone holding our public
+//! key can seal one. So a request is opened as an envelope only when its
+//! transcode is in the platform's `envelope_transcodes` (ELY104, the
+//! read-only 验真, by default); any other transcode sealed that way is
+//! refused `101` before its data is touched.
 
 use super::{ElyRequest, ResponseCode, Transcode};
 use crate::error::{Invalid, Problem};
@@ -67,6 +73,15 @@ pub struct ElyProfile {
     pub accept_first: CipherFormat,
     pub clock_window_secs: i64,
     pub version: String,
+    /// The transcodes this platform may send as a digital envelope (⚙):
+    /// unauthenticated, so only those that change nothing.
+    pub envelope_transcodes: Vec<Transcode>,
+}
+
+impl ElyProfile {
+    /// What a platform may send in envelope mode unless configured
+    /// otherwise: ELY104, which only reads.
+    pub const DEFAULT_ENVELOPE_TRANSCODES: &'static [Transcode] = &[Transcode::Ely104];
 }
 
 /// How an inbound message was protected, as detected.
@@ -102,19 +117,42 @@ pub struct OpenedRequest {
 }
 
 /// Why an inbound message was refused, with its spec 11.1 code.
+///
+/// `detail` is for our log. The caller hears it only when `disclose` is
+/// set: a caller that has not proved who it is hears the code's text and
+/// nothing about keys, layouts or which check failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{} {}: {detail}", code.code(), code.text())]
 pub struct Rejection {
     pub code: ResponseCode,
     pub detail: String,
+    pub disclose: bool,
 }
 
 impl Rejection {
-    fn new(code: ResponseCode, detail: impl Into<String>) -> Self {
+    /// A refusal whose detail the caller hears.
+    pub fn new(code: ResponseCode, detail: impl Into<String>) -> Self {
         Rejection {
             code,
             detail: detail.into(),
+            disclose: true,
         }
+    }
+
+    /// A refusal of a caller not (yet) authenticated: the detail stays
+    /// in our log.
+    pub fn undisclosed(code: ResponseCode, detail: impl Into<String>) -> Self {
+        Rejection {
+            disclose: false,
+            ..Rejection::new(code, detail)
+        }
+    }
+
+    /// The one answer to every failed authentication (unknown appid,
+    /// wrong sign, an envelope where none is allowed, a source address
+    /// not allowed): `101`, whatever failed.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Rejection::undisclosed(ResponseCode::SignFailed, detail)
     }
 
     fn invalid(e: Invalid) -> Self {
@@ -123,12 +161,14 @@ impl Rejection {
 
     /// The response the platform receives.
     pub fn response(&self) -> WireResponse {
+        let message = if self.disclose {
+            truncate(&format!("{}: {}", self.code.text(), self.detail), 200)
+        } else {
+            self.code.text().to_owned()
+        };
         WireResponse {
             code: self.code,
-            message: Some(truncate(
-                &format!("{}: {}", self.code.text(), self.detail),
-                200,
-            )),
+            message: Some(message),
             data: None,
             sign: None,
         }
@@ -180,7 +220,8 @@ fn decrypt_data(data: &str, profile: &ElyProfile) -> Result<(Vec<u8>, Layout), R
     .map_err(|e| Rejection::new(ResponseCode::DecryptFailed, format!("data: {e}")))
 }
 
-/// Opens envelope-mode `data` with the key wrapped in `sign`.
+/// Opens envelope-mode `data` with the key wrapped in `sign`. Nothing
+/// about why it failed is disclosed: its sender is unauthenticated.
 fn open_envelope(
     data: &str,
     sign: &str,
@@ -195,7 +236,7 @@ fn open_envelope(
         sign,
     )
     .map_err(|e| {
-        Rejection::new(
+        Rejection::undisclosed(
             ResponseCode::DecryptFailed,
             format!("digital envelope: {e}"),
         )
@@ -207,23 +248,30 @@ fn open_envelope(
     Ok((opened.payload, security))
 }
 
-/// Opens protected `data`: verifies and decrypts per the detected mode.
-/// Returns the plaintext and what was detected.
+/// Opens protected `data` of `transcode`: verifies and decrypts per the
+/// detected mode. Returns the plaintext and what was detected. An
+/// envelope is opened only for a transcode the profile allows one for.
 pub fn unprotect(
+    transcode: Transcode,
     data: &str,
     sign: &str,
     reqtime: &str,
     profile: &ElyProfile,
 ) -> Result<(Vec<u8>, Security), Rejection> {
     if !is_digest(sign) {
+        if !profile.envelope_transcodes.contains(&transcode) {
+            return Err(Rejection::unauthenticated(format!(
+                "{}: a digital envelope, which this platform may not send for it",
+                transcode.code()
+            )));
+        }
         return open_envelope(data, sign, profile);
     }
     let expected = sm3::digest(
         sign_input(data, reqtime, &profile.appkey, profile.appsecret.expose()).as_bytes(),
     );
     if !sm3::hex_digest_matches(sign, &expected) {
-        return Err(Rejection::new(
-            ResponseCode::SignFailed,
+        return Err(Rejection::unauthenticated(
             "sign: SM3 digest does not match",
         ));
     }
@@ -272,7 +320,7 @@ pub fn open_wire(
         )));
     };
     if wire.appid != profile.appid {
-        return Err(Rejection::new(ResponseCode::SignFailed, "appid: unknown"));
+        return Err(Rejection::unauthenticated("appid: not this platform's"));
     }
     if wire.msgcode.len() != 32 || !wire.msgcode.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Rejection::invalid(Invalid::one(
@@ -286,7 +334,7 @@ pub fn open_wire(
             Problem::Format("yyyyMMddHHmmss"),
         )));
     };
-    let (plain, security) = unprotect(&wire.data, &wire.sign, &wire.reqtime, profile)?;
+    let (plain, security) = unprotect(transcode, &wire.data, &wire.sign, &wire.reqtime, profile)?;
     // Only after the sign or envelope checks out is the clock compared, so
     // an unauthenticated sender learns nothing about our clock.
     if !within_window(&reqtime, &now, profile.clock_window_secs) {

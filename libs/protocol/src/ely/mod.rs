@@ -11,6 +11,7 @@
 pub mod codec;
 pub mod codes;
 pub mod messages;
+pub mod peek;
 
 use crate::Provider;
 use crate::error::Invalid;

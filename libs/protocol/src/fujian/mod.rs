@@ -54,6 +54,12 @@ macro_rules! interfaces {
                 match self { $( Interface::$variant => &[$($enc),*], )* }
             }
 
+            /// The fields the spec defines for this interface's request,
+            /// `appkey`, `timestamp` and `sign` included.
+            pub fn fields(self) -> &'static [crate::wire::FieldSpec] {
+                match self { $( Interface::$variant => <$ty as WireMessage>::FIELDS, )* }
+            }
+
             /// Parses a decrypted request map as this interface's type.
             pub fn parse_request(self, map: &Map) -> Result<FujianRequest, Invalid> {
                 match self { $( Interface::$variant => <$ty>::from_map(map).map(FujianRequest::$variant), )* }
@@ -105,7 +111,17 @@ pub struct FujianProfile {
     pub sort: SortOrder,
     /// Requests whose `timestamp` is further than this from now are refused.
     pub clock_window_secs: i64,
+    /// Fields this platform adds to requests beyond the spec's (⚙): they
+    /// are signed with the rest, kept, and otherwise ignored. Any other
+    /// field the interface does not define is refused, so that a body
+    /// signed for one interface cannot be posted to another.
+    pub extra_fields: Vec<String>,
 }
+
+/// What every failed authentication is answered (an unknown appkey, a
+/// wrong sign, a source address not allowed): one text, so the answer
+/// tells an outsider nothing about which check it failed.
+pub const NOT_AUTHENTICATED: &str = "appkey或sign验证失败 (appkey or sign not accepted)";
 
 /// Why an inbound request was refused. The reply is `code` 0 with
 /// [`Rejection::message`], which names the field where there is one.
@@ -126,9 +142,14 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The reply a platform receives.
+    /// The reply a platform receives. The log keeps [`Rejection`]'s own
+    /// text; a caller that failed authentication hears only
+    /// [`NOT_AUTHENTICATED`].
     pub fn reply(&self) -> Reply {
-        Reply::failure(self.to_string())
+        match self {
+            Rejection::UnknownAppkey | Rejection::BadSign(_) => Reply::failure(NOT_AUTHENTICATED),
+            other => Reply::failure(other.to_string()),
+        }
     }
 }
 
@@ -142,8 +163,9 @@ fn field_check(map: &Map, field: &str) -> Result<String, Rejection> {
 /// Takes a raw inbound body to a verified, decrypted, typed request.
 ///
 /// Order matters: size, JSON, appkey, sign (over the ciphertext as sent),
-/// clock window, then decryption and typing. Nothing is decrypted before
-/// the sign proves the sender holds the appsecret.
+/// clock window, fields the interface does not define, then decryption
+/// and typing. Nothing is decrypted before the sign proves the sender
+/// holds the appsecret.
 pub fn receive(
     interface: Interface,
     body: &[u8],
@@ -187,6 +209,17 @@ pub fn receive_map(
     };
     if !within_window(&at, &now, profile.clock_window_secs) {
         return Err(Rejection::Stale);
+    }
+    let defined = interface.fields();
+    if let Some(field) = map.keys().find(|k| {
+        !defined.iter().any(|f| f.name == k.as_str()) && !profile.extra_fields.contains(k)
+    }) {
+        return Err(Rejection::Invalid(Invalid::one(
+            field.as_str(),
+            Problem::NotDefined {
+                interface: interface.name(),
+            },
+        )));
     }
     profile
         .cipher

@@ -50,6 +50,7 @@ pub fn fujian_profile() -> FujianProfile {
         cipher: FieldCipher::ecb_base64(Sm4Key::parse(k["sm4_key_hex"].as_str().unwrap()).unwrap()),
         sort: SortOrder::Bytes,
         clock_window_secs: 600,
+        extra_fields: Vec::new(),
     }
 }
 
@@ -68,6 +69,7 @@ pub fn ely_profile(side: &str) -> ElyProfile {
         accept_first: CipherFormat::C1C3C2,
         clock_window_secs: 600,
         version: "v1.0".into(),
+        envelope_transcodes: ElyProfile::DEFAULT_ENVELOPE_TRANSCODES.to_vec(),
     }
 }
 
