@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test baohan has: formatting, lints, the Rust test suites
 # (the system tests against a real RabbitMQ and PostgreSQL), the check
-# that independent SM2/SM3/SM4 peers accept what we produce, and an
-# independent check of the signed guarantee letter.
+# that independent SM2/SM3/SM4 peers accept what we produce, an
+# independent check of the signed guarantee letter, and a short run of
+# every fuzz target.
 # This is the README's test command, and what .ci/run calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,3 +59,9 @@ if ! PYTHONPATH="$py" python3 -c "import asn1crypto, gmssl, Cryptodome" 2>/dev/n
     asn1crypto==1.5.1 gmssl==3.2.2 pycryptodomex==3.24.2
 fi
 PYTHONPATH="$py" python3 tests/interop/verify_letter.py target/letter-signed.pdf
+
+step "fuzz targets, ${BAOHAN_FUZZ_SECONDS:-15} s each (fuzz/run.sh: cargo-fuzz, libFuzzer)"
+# Every decoder an outsider's bytes reach, briefly, from seeds made of
+# tests/fixtures; a crash or a hang fails the run. Longer runs:
+# fuzz/run.sh SECONDS [TARGET...].
+fuzz/run.sh "${BAOHAN_FUZZ_SECONDS:-15}"
