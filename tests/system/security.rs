@@ -602,3 +602,51 @@ async fn the_ops_api_names_the_operator_from_the_token_and_needs_two_for_a_trans
     );
     s.stop().await;
 }
+
+/// Only ELY104 may be larger than the ordinary body limit, and the
+/// envelope's head says which transcode it is: an ELY101 of 5 MiB is
+/// refused once its first MiB has arrived, without waiting for (or
+/// parsing) the rest.
+#[tokio::test]
+async fn a_large_body_that_is_not_ely104_is_cut_at_the_ordinary_limit_from_its_head() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let (mut read, mut write) = TcpStream::connect(app.addr).await.unwrap().into_split();
+    let announced = 5 << 20;
+    write
+        .write_all(
+            format!(
+                "POST /ely HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {announced}\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut head =
+        br#"{"transcode":"ELY101","msgcode":"00000000000000000000000000000000","data":""#.to_vec();
+    head.resize((1 << 20) + 4096, b'A');
+    write.write_all(&head).await.unwrap();
+    // The other 4 MiB never come: the answer must not wait for them.
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") || !answer.ends_with(b"}") {
+        let n = tokio::time::timeout(Duration::from_secs(5), read.read(&mut buf))
+            .await
+            .expect("no answer within 5 s: the whole body was awaited")
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let text = String::from_utf8_lossy(&answer);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let v: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["code"], json!("103"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("limit"), "{v}");
+    drop(write);
+    nothing_happened(&app).await;
+    app.stop().await;
+}

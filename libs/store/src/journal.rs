@@ -24,7 +24,7 @@ use uuid::Uuid;
 /// Rows per statement at most.
 const MAX_BATCH: usize = 128;
 /// Statements in flight at once.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 1;
 
 /// A handle to the batch writer; cheap to clone. The writer stops when the
 /// last handle is dropped, after writing what it was given.
@@ -81,7 +81,7 @@ impl Row {
 impl InboundJournal {
     /// Starts the writer on the current runtime.
     pub fn start(store: Store) -> InboundJournal {
-        let (tx, rx) = mpsc::channel(MAX_BATCH * IN_FLIGHT * 4);
+        let (tx, rx) = mpsc::channel(MAX_BATCH * 16);
         tokio::spawn(write_batches(store, rx));
         InboundJournal { tx }
     }

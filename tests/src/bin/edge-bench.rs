@@ -165,7 +165,8 @@ async fn ely104_load(
     let ely = Arc::new(ElyPlatform::demo(&settings));
     // A "letter" of about MIB MiB once Base64'd and sealed: not ours, so
     // the whole check runs and answers 02 (or 203 for the unknown id).
-    let raw = mib * 1024 * 1024 * 3 / 4 * 9 / 10;
+    // Base64 twice (the letter, then the SM4 envelope): 16/9 of the raw size.
+    let raw = mib * 1024 * 1024 * 9 / 16;
     let mut pdf = b"%PDF-1.7\n".to_vec();
     pdf.resize(raw, b'x');
     let data = baohan_gm::Encoding::Base64.encode(&pdf);
