@@ -9,6 +9,7 @@ use crate::{Store, StoreError};
 use baohan_domain::application::{Event, IllegalTransition, Status};
 use baohan_domain::profile;
 use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
 use uuid::Uuid;
 
 /// The uploads the portal takes.
@@ -439,30 +440,9 @@ impl Store {
     ) -> Result<Result<(AppRow, PaymentRow), Refused>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        // Application first, then payment: the order every writer locks in.
-        let Some(app_id) = tx
-            .query_opt(
-                "select application_id from payments where id = $1",
-                &[&payment_id],
-            )
-            .await?
-            .map(|r| r.get::<_, Uuid>(0))
-        else {
+        let Some((app, payment)) = lock_payment(&tx, payment_id).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        let Some(app) = applications::find(&tx, Find::Id(app_id), true).await? else {
-            return Ok(Err(Refused::NotFound));
-        };
-        let Some(row) = tx
-            .query_opt(
-                &format!("{PAYMENT_SELECT} where id = $1 for update"),
-                &[&payment_id],
-            )
-            .await?
-        else {
-            return Ok(Err(Refused::NotFound));
-        };
-        let payment = payment_row(&row);
         if payment.status != "pending" {
             return Ok(Err(Refused::PaymentNotPending(payment.status)));
         }
@@ -532,29 +512,9 @@ impl Store {
     ) -> Result<Result<PaymentRow, Refused>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        let Some(app_id) = tx
-            .query_opt(
-                "select application_id from payments where id = $1",
-                &[&payment_id],
-            )
-            .await?
-            .map(|r| r.get::<_, Uuid>(0))
-        else {
+        let Some((app, payment)) = lock_payment(&tx, payment_id).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        let Some(app) = applications::find(&tx, Find::Id(app_id), true).await? else {
-            return Ok(Err(Refused::NotFound));
-        };
-        let Some(row) = tx
-            .query_opt(
-                &format!("{PAYMENT_SELECT} where id = $1 for update"),
-                &[&payment_id],
-            )
-            .await?
-        else {
-            return Ok(Err(Refused::NotFound));
-        };
-        let payment = payment_row(&row);
         if payment.channel != Channel::Transfer.as_str() {
             return Ok(Err(Refused::NotTransfer));
         }
@@ -788,6 +748,34 @@ impl Store {
             .await?
             .and_then(|r| r.get(0)))
     }
+}
+
+/// A payment and its application, both locked: application first, then
+/// payment, the order every writer locks in.
+async fn lock_payment(
+    tx: &impl GenericClient,
+    payment_id: Uuid,
+) -> Result<Option<(AppRow, PaymentRow)>, StoreError> {
+    let Some(app_id) = tx
+        .query_opt(
+            "select application_id from payments where id = $1",
+            &[&payment_id],
+        )
+        .await?
+        .map(|r| r.get::<_, Uuid>(0))
+    else {
+        return Ok(None);
+    };
+    let Some(app) = applications::find(tx, Find::Id(app_id), true).await? else {
+        return Ok(None);
+    };
+    let row = tx
+        .query_opt(
+            &format!("{PAYMENT_SELECT} where id = $1 for update"),
+            &[&payment_id],
+        )
+        .await?;
+    Ok(row.map(|r| (app, payment_row(&r))))
 }
 
 const PAYMENT_SELECT: &str = "select id, application_id, amount_fen, channel, status, gateway_ref,
