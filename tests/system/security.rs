@@ -189,11 +189,17 @@ async fn restricted(trusted: &[&str]) -> TestApp {
 /// admitted, by its check (`no such application`), which is how the test
 /// tells that it got past the source check.
 async fn giveup_from(app: &TestApp, forwarded_for: Option<&str>) -> String {
+    giveup_via(app, forwarded_for.as_slice()).await
+}
+
+/// The same, with each of `lines` as an `X-Forwarded-For` line of its own
+/// (a proxy may add a line rather than append to the caller's).
+async fn giveup_via(app: &TestApp, lines: &[&str]) -> String {
     let body = app
         .fujian
         .body(Interface::Giveupnotice, &plain("fujian", "giveupnotice"));
     let mut headers = vec![("content-type", "application/json")];
-    if let Some(xff) = forwarded_for {
+    for xff in lines {
         headers.push(("x-forwarded-for", xff));
     }
     let r = app
@@ -246,6 +252,16 @@ async fn a_call_from_outside_allowed_sources_is_refused_directly_and_through_a_p
             assert_eq!(message, fujian::NOT_AUTHENTICATED, "{xff}");
         }
     }
+    // The caller's own line, then the proxy's: the proxy's counts.
+    assert_eq!(
+        giveup_via(&app, &["192.0.2.5", "198.51.100.7"]).await,
+        fujian::NOT_AUTHENTICATED
+    );
+    assert!(
+        giveup_via(&app, &["198.51.100.7", "192.0.2.5"])
+            .await
+            .contains("no such application")
+    );
     nothing_happened(&app).await;
     app.stop().await;
 }
@@ -316,9 +332,14 @@ async fn slow_headers(addr: SocketAddr, probe: &str, clients: usize) -> (Duratio
     (slowest, last)
 }
 
-/// A body announced and trickled: answered (or closed) at the body
-/// deadline, not held. Returns how long that took.
-async fn slow_body(addr: SocketAddr, method: &str, path: &str, headers: &str) -> Duration {
+/// A body announced and trickled: answered at the body deadline, not
+/// held. Returns how long that took, and the answer.
+async fn slow_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+) -> (Duration, String) {
     let (mut read, mut write) = TcpStream::connect(addr).await.unwrap().into_split();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{headers}Content-Length: 100000\r\n\r\n{{"
@@ -335,12 +356,23 @@ async fn slow_body(addr: SocketAddr, method: &str, path: &str, headers: &str) ->
     });
     let mut buf = [0u8; 4096];
     let answered = tokio::time::timeout(Duration::from_secs(10), read.read(&mut buf)).await;
+    let took = started.elapsed();
+    let mut text = match answered {
+        Ok(Ok(n)) => buf[..n].to_vec(),
+        Ok(Err(_)) => Vec::new(),
+        Err(_) => panic!("{path}: a trickled body held the connection 10 s"),
+    };
+    // The rest of the answer, if it came in more than one read.
+    while let Ok(Ok(n)) =
+        tokio::time::timeout(Duration::from_millis(300), read.read(&mut buf)).await
+    {
+        if n == 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..n]);
+    }
     trickle.abort();
-    assert!(
-        answered.is_ok(),
-        "{path}: a trickled body held the connection 10 s"
-    );
-    started.elapsed()
+    (took, String::from_utf8_lossy(&text).into_owned())
 }
 
 /// Beyond `max_connections`, a connection is closed at once; the ones
@@ -402,13 +434,14 @@ async fn no_client_can_hold_a_listener_with_slow_headers_or_bodies() {
     // A body trickled a byte at a time is cut at the body deadline (3 s).
     let ops_auth = format!("Authorization: Bearer {OPS_ADMIN}\r\n");
     let token = "0".repeat(64);
-    for (name, addr, method, path, headers) in [
+    for (name, addr, method, path, headers, says) in [
         (
             "ingress",
             s.app.addr,
             "POST",
             "/fujian/baohanapply".to_owned(),
             "",
+            "did not arrive in time",
         ),
         (
             "portal",
@@ -416,6 +449,7 @@ async fn no_client_can_hold_a_listener_with_slow_headers_or_bodies() {
             "PUT",
             format!("/api/applications/{token}/documents/qualification"),
             "",
+            "请求体上传超时",
         ),
         (
             "ops",
@@ -423,14 +457,16 @@ async fn no_client_can_hold_a_listener_with_slow_headers_or_bodies() {
             "POST",
             format!("/ops/referrals/{}/decision", uuid::Uuid::new_v4()),
             ops_auth.as_str(),
+            "请求体上传超时",
         ),
     ] {
-        let took = slow_body(addr, method, &path, headers).await;
+        let (took, answer) = slow_body(addr, method, &path, headers).await;
         eprintln!("{name}: a trickled body was cut after {took:?}");
         assert!(
             took >= Duration::from_millis(2500) && took < Duration::from_secs(5),
             "{name}: {took:?}"
         );
+        assert!(answer.contains(says), "{name}: {answer}");
     }
     nothing_happened(&s.app).await;
     s.stop().await;
@@ -647,6 +683,35 @@ async fn a_large_body_that_is_not_ely104_is_cut_at_the_ordinary_limit_from_its_h
     assert_eq!(v["code"], json!("103"), "{v}");
     assert!(v["message"].as_str().unwrap().contains("limit"), "{v}");
     drop(write);
+    nothing_happened(&app).await;
+    app.stop().await;
+}
+
+/// A body whose head says ELY104 may be large only if it is: a second
+/// `transcode` later in the body, or an appid no platform has, keeps it
+/// to the ordinary limit.
+#[tokio::test]
+async fn a_head_that_lies_about_ely104_does_not_buy_a_larger_body() {
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let padding = "A".repeat(3 << 19);
+    let (msgcode, sign) = ("0".repeat(32), "0".repeat(64));
+    for (what, body) in [
+        (
+            "a second transcode",
+            format!(
+                r#"{{"transcode":"ELY104","appid":"BANKDEMO0001","msgcode":"{msgcode}","reqtime":"20260415103000","version":"v1.0","data":"{padding}","sign":"{sign}","transcode":"ELY101"}}"#
+            ),
+        ),
+        (
+            "an unknown appid",
+            format!(r#"{{"transcode":"ELY104","appid":"NOSUCHBANK","data":"{padding}"}}"#),
+        ),
+    ] {
+        let (code, message) = ely_call(&app, body.into_bytes()).await;
+        assert_eq!(code, "103", "{what}: {message}");
+        assert!(message.contains("limit"), "{what}: {message}");
+    }
     nothing_happened(&app).await;
     app.stop().await;
 }

@@ -121,6 +121,25 @@ impl Settings {
         )?;
         let ops = raw.ops.parse(origin)?;
         let http = raw.http.limits(origin)?;
+        // No byte moves while a handler works: the idle deadline must not
+        // cut a call the request timeout still allows.
+        if raw.http.idle_timeout_secs <= raw.ingress.request_timeout_secs {
+            return Err(ConfigError::new(
+                origin,
+                "http.idle_timeout_secs",
+                format!(
+                    "must be longer than ingress.request_timeout_secs ({})",
+                    raw.ingress.request_timeout_secs
+                ),
+            ));
+        }
+        if raw.ingress.crypto_workers > 256 {
+            return Err(ConfigError::new(
+                origin,
+                "ingress.crypto_workers",
+                "0 (one per core) to 256",
+            ));
+        }
         if raw.portal.download_key.expose().len() < 16 {
             return Err(ConfigError::new(
                 origin,

@@ -13,7 +13,7 @@ use baohan_http::Cidr;
 use baohan_masking::Secret;
 use baohan_protocol::Provider;
 use baohan_protocol::ely::{ElyProfile, Transcode};
-use baohan_protocol::fujian::{FieldCipher, FujianProfile, SortOrder};
+use baohan_protocol::fujian::{FieldCipher, FujianProfile, Interface, SortOrder};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -462,6 +462,16 @@ fn envelope_transcodes(
                     format!("{code:?} is not a transcode a platform sends us"),
                 )
             })?;
+        // An envelope proves nothing of its sender: only what reads.
+        if !matches!(t, Transcode::Ely103 | Transcode::Ely104) {
+            return Err(err(
+                &key,
+                format!(
+                    "{} changes state, and a digital envelope proves nothing of its sender: only ELY103 and ELY104 may come in one",
+                    t.code()
+                ),
+            ));
+        }
         if !out.contains(&t) {
             out.push(t);
         }
@@ -474,11 +484,17 @@ fn extra_fields(
     err: &impl Fn(&str, String) -> ConfigError,
 ) -> Result<Vec<String>, ConfigError> {
     for (i, name) in list.iter().enumerate() {
+        let key = format!("extra_fields[{i}]");
         if name.trim().is_empty() || name.len() > 64 {
-            return Err(err(
-                &format!("extra_fields[{i}]"),
-                "a field name, 1 to 64 characters".into(),
-            ));
+            return Err(err(&key, "a field name, 1 to 64 characters".into()));
+        }
+        // A field some interface defines, allowed everywhere, would let a
+        // body signed for that interface be posted to another.
+        if let Some(i) = Interface::ALL
+            .iter()
+            .find(|i| i.fields().iter().any(|f| f.name == name.as_str()))
+        {
+            return Err(err(&key, format!("{name:?} is a field of {}", i.name())));
         }
     }
     Ok(list)

@@ -113,7 +113,18 @@ where
         while out.len() + chunk.remaining() > limit {
             let raised = then
                 .take()
-                .and_then(|then| then(&out))
+                .and_then(|then| {
+                    // The first `first` bytes, whatever chunk they came in.
+                    let part = chunk.chunk();
+                    let wanted = first.saturating_sub(out.len()).min(part.len());
+                    if wanted == 0 {
+                        return then(&out);
+                    }
+                    let mut head = Vec::with_capacity(out.len() + wanted);
+                    head.extend_from_slice(&out);
+                    head.extend_from_slice(&part[..wanted]);
+                    then(&head)
+                })
                 .filter(|&more| more > limit);
             match raised {
                 Some(more) => limit = more,
@@ -164,6 +175,15 @@ mod tests {
     async fn a_body_over_its_limit_is_cut() {
         let got = read_limited(chunks(&[b"ab", b"cde"]), 4).await;
         assert_eq!(got, Err(ReadError::TooLarge { limit: 4 }));
+    }
+
+    #[tokio::test]
+    async fn the_head_is_shown_even_when_it_came_in_one_large_chunk() {
+        let raise = |head: &[u8]| (head == b"big:").then_some(10);
+        let got = read_staged(chunks(&[b"big:12345"]), 4, raise).await;
+        assert_eq!(got, Ok(b"big:12345".to_vec()));
+        let got = read_staged(chunks(&[b"bi", b"g:12345"]), 4, raise).await;
+        assert_eq!(got, Ok(b"big:12345".to_vec()));
     }
 
     #[tokio::test]

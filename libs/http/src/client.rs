@@ -23,11 +23,23 @@ impl FromStr for Cidr {
     fn from_str(text: &str) -> Result<Cidr, String> {
         let text = text.trim();
         if let Ok(net) = text.parse::<IpNet>() {
-            return Ok(Cidr(net.trunc()));
+            return Ok(Cidr(canonical(net.trunc())));
         }
         text.parse::<IpAddr>()
             .map(|a| Cidr(IpNet::from(a.to_canonical())))
             .map_err(|_| format!("{text:?} is not an address or a CIDR range"))
+    }
+}
+
+/// `::ffff:10.0.0.0/104` is `10.0.0.0/8`: peers are compared in their
+/// canonical form, so ranges must be too.
+fn canonical(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.network().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, IpNet::V4),
+            None => net,
+        },
+        other => other,
     }
 }
 
@@ -98,6 +110,8 @@ mod tests {
         assert!(r.contains(ip("::ffff:10.1.0.9")));
         let one: Cidr = "192.0.2.7".parse().unwrap();
         assert!(one.contains(ip("192.0.2.7")) && !one.contains(ip("192.0.2.8")));
+        let mapped: Cidr = "::ffff:10.0.0.0/104".parse().unwrap();
+        assert!(mapped.contains(ip("10.200.0.1")) && !mapped.contains(ip("11.0.0.1")));
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
         assert!("example.com".parse::<Cidr>().is_err());
     }

@@ -10,8 +10,8 @@
 //! per thread are let in, running or queued; a call that cannot get in
 //! within `crypto_wait_ms` is answered "busy, send again" (ELY 301,
 //! Fujian code 0) rather than queued without end. Large jobs (an ELY104
-//! letter) may hold at most half the places, so that a flood of them
-//! leaves room for the ordinary calls.
+//! letter) are let in at most one per two threads, so that a flood of
+//! them leaves threads for the ordinary calls.
 
 use crate::refusal::Refusal;
 use std::panic::AssertUnwindSafe;
@@ -51,6 +51,7 @@ impl Pool {
         };
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
+        let mut started = 0;
         for i in 0..workers {
             let queue = queue.clone();
             let spawned = std::thread::Builder::new()
@@ -69,13 +70,16 @@ impl Pool {
                         }
                     }
                 });
-            if let Err(e) = spawned {
-                tracing::error!(error = %e, "could not start a crypto thread");
+            match spawned {
+                Ok(_) => started += 1,
+                Err(e) => tracing::error!(error = %e, "could not start a crypto thread"),
             }
         }
+        // Sized by the threads that run. With none (it was logged above),
+        // no call is let in, and each is answered busy.
         Pool {
-            places: Arc::new(Semaphore::new(2 * workers)),
-            large: Arc::new(Semaphore::new((workers / 2).max(1))),
+            places: Arc::new(Semaphore::new(2 * started)),
+            large: Arc::new(Semaphore::new((started / 2).max(1))),
             jobs,
             wait,
         }

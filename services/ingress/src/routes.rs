@@ -11,7 +11,7 @@
 use crate::refusal::Refusal;
 use crate::{Seen, State};
 use baohan_protocol::ely::Transcode;
-use baohan_protocol::ely::peek::peek_transcode;
+use baohan_protocol::ely::peek::peek_head;
 use baohan_protocol::wire::{Value, WireMessage};
 use baohan_telemetry::trace::{self, TraceParent};
 use bytes::Buf;
@@ -42,10 +42,17 @@ pub fn all(
                 h.get(name)
                     .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             };
+            // Every line, in order: a proxy may add a line of its own
+            // rather than append to the caller's.
+            let forwarded: Vec<String> = h
+                .get_all("x-forwarded-for")
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
             Headers {
                 content_type: text("content-type"),
                 traceparent: text(trace::HEADER),
-                forwarded_for: text("x-forwarded-for"),
+                forwarded_for: (!forwarded.is_empty()).then(|| forwarded.join(",")),
                 peer,
             }
         },
@@ -141,11 +148,17 @@ where
                 crate::fujian::handle(&state, name, bytes, client, trace, &mut seen).await
             }
             Route::Ely => {
-                // Only ELY104 may be larger than the ordinary limit: the
-                // envelope's head must say so before more is read.
+                // Only ELY104 may be larger than the ordinary limit, and
+                // only from where its platform may call: the envelope's
+                // head must say both before more is read.
                 let (ordinary, file) = (state.limits.body, state.limits.file_body);
                 let bytes = baohan_http::read_staged(body, ordinary, |head| {
-                    (peek_transcode(head) == Some(Transcode::Ely104)).then_some(file)
+                    let head = peek_head(head);
+                    let admitted = head
+                        .appid
+                        .and_then(|appid| state.platforms.ely(&appid))
+                        .is_some_and(|p| crate::admit(p, client).is_ok());
+                    (head.transcode == Some(Transcode::Ely104) && admitted).then_some(file)
                 })
                 .await?;
                 crate::ely::handle(&state, bytes, client, trace, &mut seen).await

@@ -360,7 +360,9 @@ pub async fn pay(state: &State, token: &str, provider: &str) -> Result<Paid, Pro
         Ok(Ok((_, paid))) => Ok(Paid::Now(paid)),
         // Charged, but not recorded as paid (withdrawn meanwhile, or the
         // database went away): the payment stays pending with the
-        // gateway's reference for ops to settle or refund.
+        // gateway's reference. Operators confirm only bank transfers, so
+        // nothing settles it yet: reconciling gateway payments with the
+        // gateway's own record is issue 15's.
         Ok(Err(refused)) => {
             tracing::error!(payment = %payment.id, gateway_ref = %receipt.gateway_ref, ?refused, "charged but not completed: needs ops");
             Err(refused.into())

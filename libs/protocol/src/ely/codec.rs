@@ -322,6 +322,10 @@ pub fn open_wire(
     if wire.appid != profile.appid {
         return Err(Rejection::unauthenticated("appid: not this platform's"));
     }
+    let (plain, security) = unprotect(transcode, &wire.data, &wire.sign, &wire.reqtime, profile)?;
+    // Only after the sign or envelope checks out are msgcode and reqtime
+    // judged: an answer that differs by appid before that would tell an
+    // outsider which appids exist, and the clock would tell it ours.
     if wire.msgcode.len() != 32 || !wire.msgcode.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Rejection::invalid(Invalid::one(
             "msgcode",
@@ -334,9 +338,6 @@ pub fn open_wire(
             Problem::Format("yyyyMMddHHmmss"),
         )));
     };
-    let (plain, security) = unprotect(transcode, &wire.data, &wire.sign, &wire.reqtime, profile)?;
-    // Only after the sign or envelope checks out is the clock compared, so
-    // an unauthenticated sender learns nothing about our clock.
     if !within_window(&reqtime, &now, profile.clock_window_secs) {
         return Err(Rejection::invalid(Invalid::one(
             "reqtime",

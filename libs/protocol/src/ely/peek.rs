@@ -4,17 +4,39 @@
 //! and cuts anything else at the ordinary limit instead of reading and
 //! parsing 20 MiB first.
 //!
-//! This reads the top-level object's members in order and stops at
-//! `transcode`. Platforms write the envelope's fields in the spec's
-//! order, `transcode` first; one that puts it after `data` is only
-//! held to the ordinary limit.
+//! This reads the top-level object's members in order and stops once it
+//! has `transcode` and `appid` (whose platform must admit the caller's
+//! address before more is read). Platforms write the envelope's fields in
+//! the spec's order, both before `data`; one that puts them after it is
+//! only held to the ordinary limit.
 
 use super::Transcode;
+
+/// What the head of a request body says it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Head {
+    pub transcode: Option<Transcode>,
+    pub appid: Option<String>,
+}
+
+/// The transcode and appid named in `head`, as far as the top-level
+/// object names them before `head` ends.
+pub fn peek_head(head: &[u8]) -> Head {
+    let mut found = Head::default();
+    let mut r = Reader { bytes: head, at: 0 };
+    let _ = read_members(&mut r, &mut found);
+    found
+}
 
 /// The transcode named in `head`, if the top-level object names one
 /// before `head` ends.
 pub fn peek_transcode(head: &[u8]) -> Option<Transcode> {
-    let mut r = Reader { bytes: head, at: 0 };
+    peek_head(head).transcode
+}
+
+/// Fills `found` until both are known; `None` where the head ends or
+/// stops looking like an envelope.
+fn read_members(r: &mut Reader<'_>, found: &mut Head) -> Option<()> {
     r.skip_ws();
     r.expect(b'{')?;
     loop {
@@ -23,10 +45,18 @@ pub fn peek_transcode(head: &[u8]) -> Option<Transcode> {
         r.skip_ws();
         r.expect(b':')?;
         r.skip_ws();
-        if key == "transcode" {
-            return Transcode::parse(&r.string()?);
+        match key.as_str() {
+            // The first of each counts; a second `transcode` is caught
+            // after the whole body is parsed.
+            "transcode" if found.transcode.is_none() => {
+                found.transcode = Some(Transcode::parse(&r.string()?)?);
+            }
+            "appid" if found.appid.is_none() => found.appid = Some(r.string()?),
+            _ => r.skip_value(0)?,
         }
-        r.skip_value(0)?;
+        if found.transcode.is_some() && found.appid.is_some() {
+            return Some(());
+        }
         r.skip_ws();
         match r.next()? {
             b',' => {}
@@ -150,6 +180,20 @@ mod tests {
         assert_eq!(peek_transcode(head), Some(Transcode::Ely104));
         let later = br#"{"msgcode":"a\"b","n":12,"o":{"x":[1,{"y":"}"}]},"transcode":"ely101"}"#;
         assert_eq!(peek_transcode(later), Some(Transcode::Ely101));
+    }
+
+    #[test]
+    fn the_appid_is_read_with_the_transcode() {
+        let head = br#"{"transcode":"ELY104","msgcode":"ab","appid":"BANK1","data":"AAA"#;
+        assert_eq!(
+            peek_head(head),
+            Head {
+                transcode: Some(Transcode::Ely104),
+                appid: Some("BANK1".into())
+            }
+        );
+        let late = br#"{"transcode":"ELY104","data":"AAAA"#;
+        assert_eq!(peek_head(late).appid, None);
     }
 
     #[test]

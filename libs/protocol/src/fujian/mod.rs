@@ -114,7 +114,8 @@ pub struct FujianProfile {
     /// Fields this platform adds to requests beyond the spec's (⚙): they
     /// are signed with the rest, kept, and otherwise ignored. Any other
     /// field the interface does not define is refused, so that a body
-    /// signed for one interface cannot be posted to another.
+    /// signed for one interface cannot be posted to another. None may be
+    /// a field any interface defines (the settings refuse it at start).
     pub extra_fields: Vec<String>,
 }
 
@@ -198,7 +199,8 @@ pub fn receive_map(
     if field_check(&map, "appkey")? != profile.appkey {
         return Err(Rejection::UnknownAppkey);
     }
-    field_check(&map, "sign")?;
+    // A missing sign is a wrong one: answered alike, so that the answer
+    // does not tell an outsider the appkey exists.
     sign::verify(&map, profile.appsecret.expose(), profile.sort).map_err(Rejection::BadSign)?;
     let timestamp = field_check(&map, "timestamp")?;
     let Some(at) = Shape::Dashed.parse(&timestamp) else {
