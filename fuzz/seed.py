@@ -56,6 +56,8 @@ put("portal_multipart", "two-parts",
     b"Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%%EOF\n\r\n--XyZ--\r\n")
 put("download_link", "signed", b"\x01fujian-demo\nFJ-1\nletter\n1800000000")
 put("download_link", "raw", b"\x00Zm9v.YmFy")
+# Found by peek_transcode (the key twice): kept as a seed, pinned in peek.rs.
+put("peek_transcode", "duplicate-key", b'{\n    "transcode": "ELY109","transcode": "ELY1c-3e4520"\n}\n')
 put("client_address", "chain", b"198.51.100.1, 203.0.113.9:443, [2001:db8::1]:80, 10.0.0.2")
 put("sm2_decrypt", "empty", b"")
 put("pdf_verify", "tiny", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")

@@ -182,6 +182,18 @@ mod tests {
         assert_eq!(peek_transcode(later), Some(Transcode::Ely101));
     }
 
+    /// Found by the peek_transcode fuzz target: with `transcode` twice,
+    /// the head's scan takes the first and serde_json the last. The
+    /// ingress re-checks the parsed one, so a head cannot buy a larger
+    /// body with a first `transcode` of ELY104 (tests/system/security.rs).
+    #[test]
+    fn with_the_key_twice_the_first_counts() {
+        let body = b"{\n    \"transcode\": \"ELY109\",\"transcode\": \"ELY1c-3e4520\"\n}\n";
+        assert_eq!(peek_transcode(body), Some(Transcode::Ely109));
+        let parsed: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        assert_eq!(parsed["transcode"], "ELY1c-3e4520");
+    }
+
     #[test]
     fn the_appid_is_read_with_the_transcode() {
         let head = br#"{"transcode":"ELY104","msgcode":"ab","appid":"BANK1","data":"AAA"#;
