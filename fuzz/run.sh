@@ -29,7 +29,9 @@ for t in "${targets[@]}"; do
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     >"logs/$t.log" 2>&1 || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "logs/$t.log" | tail -n 1)
-  echo "[fuzz] $t: ${runs:-?} executions in ${secs} s"
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "logs/$t.log" | tail -n 1)
+  took=$(( ${rate:-0} > 0 ? ${runs:-0} / ${rate:-1} : 0 ))
+  echo "[fuzz] $t: ${runs:-?} executions in about ${took} s (budget ${secs} s)"
   if [ "$status" -ne 0 ]; then
     echo "[fuzz] $t FAILED (exit $status); the end of its log:" >&2
     tail -n 40 "logs/$t.log" >&2
