@@ -120,56 +120,50 @@ pub fn routes(
             .await;
             reply(count("ops_decision", result))
         });
-    let confirm = warp::path!("ops" / "payments" / String / "confirm")
-        .and(warp::post())
-        .and(auth)
-        .and(warp::body::stream())
-        .and(with_state.clone())
-        .then(|id: String, auth: Option<String>, body, state: Arc<State>| async move {
-            let result = async {
-                let operator = authorize(&state, auth.as_deref(), Some(Role::Payments)).await?;
-                let id = Uuid::parse_str(&id).map_err(|_| Problem::NotFound("payment"))?;
-                let body = optional_object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
-                same_operator(&body, operator)?;
-                let payment = actions::record_transfer(&state, id, &operator.name).await?;
-                Ok(json!({
-                    "payment": {"id": payment.id, "status": payment.status,
-                                "recorded_by": payment.recorded_by, "confirmed_by": payment.confirmed_by},
-                    "next": "approval by another operator: POST /ops/payments/{id}/approve",
-                }))
-            }
-            .await;
-            reply(count("ops_confirm", result))
-        });
-    let approve = warp::path!("ops" / "payments" / String / "approve")
+    // The maker's and the checker's halves of a transfer confirmation:
+    // the same credentials, body and checks, then one step each.
+    let transfer = warp::path!("ops" / "payments" / String / String)
         .and(warp::post())
         .and(auth)
         .and(warp::body::stream())
         .and(with_state)
-        .then(|id: String, auth: Option<String>, body, state: Arc<State>| async move {
+        .then(|id: String, step: String, auth: Option<String>, body, state: Arc<State>| async move {
+            let action = match step.as_str() {
+                "confirm" => "ops_confirm",
+                "approve" => "ops_approve",
+                _ => return http::problem(&Problem::NotFound("endpoint")),
+            };
             let result = async {
                 let operator = authorize(&state, auth.as_deref(), Some(Role::Payments)).await?;
                 let id = Uuid::parse_str(&id).map_err(|_| Problem::NotFound("payment"))?;
                 let body = optional_object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
                 same_operator(&body, operator)?;
+                let payment_json = |p: &baohan_store::portal::PaymentRow| {
+                    json!({"id": p.id, "status": p.status,
+                           "recorded_by": p.recorded_by, "confirmed_by": p.confirmed_by})
+                };
+                if action == "ops_confirm" {
+                    let payment = actions::record_transfer(&state, id, &operator.name).await?;
+                    return Ok(json!({
+                        "payment": payment_json(&payment),
+                        "next": "approval by another operator: POST /ops/payments/{id}/approve",
+                    }));
+                }
                 let (app, payment) = actions::approve_transfer(&state, id, &operator.name).await?;
                 Ok(json!({
-                    "payment": {"id": payment.id, "status": payment.status,
-                                "recorded_by": payment.recorded_by, "confirmed_by": payment.confirmed_by},
+                    "payment": payment_json(&payment),
                     "application": {"id": app.id, "external_id": app.external_no, "status": app.status.as_str()},
                 }))
             }
             .await;
-            reply(count("ops_approve", result))
+            reply(count(action, result))
         });
     application
         .or(referrals)
         .unify()
         .or(decision)
         .unify()
-        .or(confirm)
-        .unify()
-        .or(approve)
+        .or(transfer)
         .unify()
 }
 
