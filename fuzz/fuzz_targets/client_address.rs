@@ -16,9 +16,21 @@ fuzz_target!(|input: &[u8]| {
     let peer = "10.1.2.3"
         .parse()
         .unwrap_or(std::net::IpAddr::from([10, 1, 2, 3]));
-    if let Some(ip) = client_ip(peer, Some(text), &trusted) {
-        // The caller is never a proxy unless every entry was one.
-        let _ = ip;
+    // The caller is a trusted proxy only when every entry was one: an
+    // untrusted entry, or one that is no address, must win or refuse.
+    if let Some(ip) = client_ip(peer, Some(text), &trusted)
+        && baohan_http::client::within(&trusted, ip)
+    {
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let addr = entry
+                .parse::<std::net::IpAddr>()
+                .ok()
+                .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()));
+            assert!(
+                addr.is_some_and(|a| baohan_http::client::within(&trusted, a)),
+                "{text:?} gave the trusted {ip} past {entry:?}"
+            );
+        }
     }
     let _ = text.parse::<Cidr>();
 });

@@ -37,7 +37,7 @@ pub fn ely(side: &str) -> ElyProfile {
     ElyProfile {
         appid: text(&["ely", "appid"]),
         appkey: text(&["ely", "appkey"]),
-        appsecret: baohan_masking_free_secret(&text(&["ely", "appsecret"])),
+        appsecret: secret(&text(&["ely", "appsecret"])),
         our_key: PrivateKey::parse(&text(&["ely", side, "private_hex"]))
             .unwrap_or_else(|_| PrivateKey::generate()),
         peer_key: PublicKey::parse(&text(&["ely", other, "public_hex"]))
@@ -53,7 +53,7 @@ pub fn ely(side: &str) -> ElyProfile {
 pub fn fujian() -> FujianProfile {
     FujianProfile {
         appkey: text(&["fujian", "appkey"]),
-        appsecret: baohan_masking_free_secret(&text(&["fujian", "appsecret"])),
+        appsecret: secret(&text(&["fujian", "appsecret"])),
         cipher: FieldCipher::ecb_base64(
             Sm4Key::parse(&text(&["fujian", "sm4_key_hex"]))
                 .unwrap_or_else(|_| Sm4Key::from_bytes([7; 16])),
@@ -64,6 +64,6 @@ pub fn fujian() -> FujianProfile {
     }
 }
 
-fn baohan_masking_free_secret(s: &str) -> baohan_masking::Secret {
+fn secret(s: &str) -> baohan_masking::Secret {
     baohan_masking::Secret::new(s)
 }
