@@ -159,13 +159,24 @@ impl TestApp {
     ) {
         let client = self.store.client().await.unwrap();
         let app_id = uuid::Uuid::new_v4();
+        // As the first release wrote them, which the store still reads.
+        let details = if protocol == "ely" {
+            serde_json::json!({"section": "S-SEED", "bidName": "第一包",
+                "purchaseName": "福州市示范采购中心", "purchaseSocCode": "12350100MB0123456X",
+                "bidAmountFen": 11980000, "guaranteeMonths": 12, "needPaper": "0",
+                "decision": {"outcome": "approve"}})
+        } else {
+            serde_json::json!({"section": "S-SEED", "biaoduanname": "第一标段",
+                "zbr": "示范招标人", "kaibiaotime": "2026-04-20T09:30:00+08:00", "tbyxq": 90,
+                "reckonpriceFen": 100000000, "decision": {"outcome": "approve"}})
+        };
         client
             .execute(
                 "insert into applications (id, platform_id, protocol, external_no, status,
                    applicant_name, applicant_credit_code, guarantee_amount_fen, details)
                  values ($1, $2, $3, $4, 'issued', '示范公司', '91350104MA34T6NE1E', 11980000,
-                   '{}'::jsonb)",
-                &[&app_id, &platform_id, &protocol, &external_no],
+                   $5)",
+                &[&app_id, &platform_id, &protocol, &external_no, &details],
             )
             .await
             .unwrap();

@@ -10,18 +10,19 @@ use baohan_protocol::wire::{Map, Value, WireMessage};
 use baohan_tests::platform::{plain, to_body};
 use serde_json::json;
 
-/// Each inbound interface that becomes a command, and the queue it goes to.
-const FUJIAN_COMMANDS: &[(&str, WorkQueue)] = &[
-    ("baohanapply", WorkQueue::Underwriting),
-    ("giveupnotice", WorkQueue::Refunds),
-    ("quitapply", WorkQueue::Refunds),
-    ("claimsnotice", WorkQueue::Claims),
+/// Each inbound interface that becomes a command, the queue it goes to,
+/// and the domain's command it is.
+const FUJIAN_COMMANDS: &[(&str, WorkQueue, &str)] = &[
+    ("baohanapply", WorkQueue::Underwriting, "apply"),
+    ("giveupnotice", WorkQueue::Refunds, "withdraw"),
+    ("quitapply", WorkQueue::Refunds, "surrender"),
+    ("claimsnotice", WorkQueue::Claims, "claim"),
 ];
-const ELY_COMMANDS: &[(&str, WorkQueue)] = &[
-    ("ELY101", WorkQueue::Underwriting),
-    ("ELY105", WorkQueue::Claims),
-    ("ELY107", WorkQueue::Refunds),
-    ("ELY109", WorkQueue::Refunds),
+const ELY_COMMANDS: &[(&str, WorkQueue, &str)] = &[
+    ("ELY101", WorkQueue::Underwriting, "apply"),
+    ("ELY105", WorkQueue::Claims, "claim"),
+    ("ELY107", WorkQueue::Refunds, "invalidate"),
+    ("ELY109", WorkQueue::Refunds, "surrender"),
 ];
 
 const SEEDED_APPLYNO: &str = "FJ-INGRESS-ISSUED";
@@ -72,7 +73,7 @@ async fn every_inbound_call_lands_once_even_when_the_platform_retries() {
     // The fixtures' quit and claims name these guarantees.
     seed_fixture_guarantees(&app).await;
     let mut c = app.conn().await;
-    for &(name, _) in FUJIAN_COMMANDS {
+    for &(name, _, _) in FUJIAN_COMMANDS {
         let interface = Interface::parse(name).unwrap();
         let fields = fujian_fields(name);
         // A platform that did not hear our answer sends the call again,
@@ -90,7 +91,7 @@ async fn every_inbound_call_lands_once_even_when_the_platform_retries() {
             assert_eq!(reply["code"], json!(1), "{name} attempt {attempt}: {reply}");
         }
     }
-    for &(code, _) in ELY_COMMANDS {
+    for &(code, _, _) in ELY_COMMANDS {
         let transcode = Transcode::parse(code).unwrap();
         let business = plain("ely", code);
         for attempt in 0..2 {
@@ -115,34 +116,37 @@ async fn every_inbound_call_lands_once_even_when_the_platform_retries() {
     // confirm is marked in the journal republishes the same command id,
     // which the consumers deduplicate. What must hold is one command (one
     // id) per call.
-    for &(name, queue) in FUJIAN_COMMANDS.iter().chain(ELY_COMMANDS) {
-        let key = format!(
-            "{}.{}",
-            if name.starts_with("ELY") {
-                "ely"
-            } else {
-                "fujian"
-            },
-            name.to_ascii_lowercase()
-        );
+    for &(name, queue, kind) in FUJIAN_COMMANDS.iter().chain(ELY_COMMANDS) {
         let on_queue: Vec<_> = taken
             .iter()
-            .filter(|(q, m)| *q == queue && m.routing_key == key)
+            .filter(|(q, m)| *q == queue && m.body["body"]["wire"]["interface"] == json!(name))
             .map(|(_, m)| m)
             .collect();
         let ids: std::collections::HashSet<_> = on_queue.iter().map(|m| &m.id).collect();
-        assert_eq!(ids.len(), 1, "{key}: {on_queue:?}");
-        let body = &on_queue[0].body;
-        assert_eq!(body["type"], json!("inbound.v1"));
-        assert_eq!(body["body"]["interface"], json!(name));
-        // The command carries the decrypted fields, not the ciphertext.
+        assert_eq!(ids.len(), 1, "{name}: {on_queue:?}");
+        let message = on_queue[0];
+        // Routed by what it asks, whichever platform asked it.
+        assert_eq!(message.routing_key, format!("command.{kind}"));
+        let body = &message.body;
+        assert_eq!(body["type"], json!("inbound.v2"));
+        assert_eq!(body["body"]["command"]["kind"], json!(kind));
+        // The command carries the decrypted fields, not the ciphertext,
+        // typed, and the wire fields beside it for the journal.
         if name == "baohanapply" {
+            let command = &body["body"]["command"];
             assert_eq!(
-                body["body"]["fields"]["projectname"],
+                command["project"]["name"],
                 plain("fujian", name)["projectname"]
             );
-            // Every field travels, so the worker parses the same typed request.
-            assert_eq!(body["body"]["fields"]["appkey"], json!("FJDEMO0001"));
+            assert_eq!(command["amount"], json!(20_000_000));
+            assert_eq!(
+                body["body"]["wire"]["fields"]["projectname"],
+                plain("fujian", name)["projectname"]
+            );
+            assert_eq!(
+                body["body"]["wire"]["fields"]["appkey"],
+                json!("FJDEMO0001")
+            );
             assert_eq!(body["body"]["pay_token"].as_str().map(str::len), Some(64));
         }
     }

@@ -5,7 +5,7 @@
 use crate::harness;
 use crate::portal::{self, Apply, Platform, Stack};
 use baohan_telemetry::service::Service;
-use baohan_tests::platform::{ElyPlatform, FujianPlatform};
+use baohan_tests::platform::{ElyPlatform, FujianPlatform, plain};
 use baohan_tests::stub::{PlatformStub, Received};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -161,7 +161,8 @@ async fn an_ely_application_paid_on_the_portal_is_issued_and_announced_with_ely1
             "validTimeStart": g[1],
             "validTimeEnd": g[2],
             "letterOfTime": g[3],
-            "companyName": harness::load().institution.name,
+            // 企业名称 is the supplier's: the application's `supplier`.
+            "companyName": plain("ely", "ELY101")["supplier"],
         })
     );
     // The three documents, each with the MD5 of what is stored.

@@ -3,6 +3,7 @@
 //! test in its own database and broker namespace.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adapter;
 mod browser;
 mod consumer;
 mod crash;

@@ -205,7 +205,7 @@ async fn delivering_every_command_again_or_replaying_the_journal_changes_nothing
     // One platform's commands, into every queue they were routed to.
     let fujian = Selection {
         platform: Some("fujian-demo".into()),
-        kind: Some("fujian.#".into()),
+        kind: Some("command.#".into()),
         dry_run: true,
         ..Selection::default()
     };

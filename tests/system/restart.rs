@@ -129,7 +129,7 @@ async fn a_broker_restart_loses_no_acknowledged_request() {
     // Every acknowledged application is on the queue, under one id.
     let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
     for m in app.take(WorkQueue::Underwriting).await {
-        let applyno = m.body["body"]["fields"]["applyno"]
+        let applyno = m.body["body"]["command"]["application"]
             .as_str()
             .unwrap()
             .to_owned();

@@ -190,7 +190,7 @@ fn application(external_no: &str) -> baohan_store::applications::NewApplication 
     NewApplication {
         id: Uuid::new_v4(),
         platform_id: "ely-demo".into(),
-        protocol: "ely",
+        protocol: baohan_domain::Protocol::Ely,
         external_no: external_no.into(),
         status: baohan_domain::application::Status::Approved,
         note: None,
@@ -201,7 +201,12 @@ fn application(external_no: &str) -> baohan_store::applications::NewApplication 
         guarantee_amount_fen: 20_000_000,
         premium_fen: Some(40_000),
         pay_token_digest: Some(format!("digest-{external_no}")),
-        details: json!({"bidName": "一标段"}),
+        details: baohan_domain::details::Details::from_json(&json!({
+            "section": "S1", "bidName": "一标段", "purchaseName": "某采购人",
+            "bidAmountFen": 20_000_000, "guaranteeMonths": 12,
+            "decision": {"outcome": "approve"}
+        }))
+        .unwrap(),
         personal: vec![Personal {
             field: "legalIdNo".into(),
             kind: "id_number",
@@ -217,7 +222,7 @@ async fn an_application_and_its_callbacks_are_written_once_per_command() {
     let store = harness::store().await;
     let message = Uuid::new_v4();
     let callbacks = [NewCallback {
-        interface: "ELY102",
+        interface: "ELY102".into(),
         payload: json!({"applicationId": "A-1", "applicationStatus": "01"}),
     }];
     let app = application("A-1");
@@ -277,11 +282,11 @@ async fn callbacks_of_one_application_are_numbered_in_order() {
     let store = harness::store().await;
     let callbacks = [
         NewCallback {
-            interface: "ELY102",
+            interface: "ELY102".into(),
             payload: json!({"applicationStatus": "01"}),
         },
         NewCallback {
-            interface: "ELY102",
+            interface: "ELY102".into(),
             payload: json!({"applicationStatus": "05"}),
         },
     ];

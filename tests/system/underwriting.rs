@@ -207,3 +207,87 @@ async fn a_fujian_application_is_priced_and_a_rejection_owes_baohannotice_0() {
     task.await.unwrap();
     app.stop().await;
 }
+
+/// A command of the previous release (`inbound.v1`: the interface's name and
+/// its wire fields), as one left on the queue across the upgrade or kept in
+/// the journal: decided like a v2 one, and replaying it from the journal
+/// changes nothing.
+#[tokio::test]
+async fn an_inbound_v1_command_is_still_decided_and_its_replay_is_harmless() {
+    use baohan_bus::message::Outgoing;
+    use baohan_bus::replay::{Selection, replay};
+    use baohan_bus::{Exchange, Publisher, WorkQueue};
+    let _broker = harness::shared().await;
+    let app = TestApp::spawn().await;
+    let (stop, task) = start_underwriting(&app).await;
+    let mut fields = plain("ely", "ELY101");
+    fields.insert("applicationId".into(), json!("ELY-V1-1"));
+    let body = json!({"type": "inbound.v1", "body": {
+        "platform_id": "ely-demo", "protocol": "ely", "interface": "ELY101",
+        "received_at": "2026-04-15T10:30:00+08:00", "dedupe_key": "ELY-V1-1",
+        "fields": fields, "pay_token": "v1-token"}});
+    let message = Outgoing {
+        id: uuid::Uuid::new_v4(),
+        kind: "inbound.v1",
+        routing_key: "ely.ely101".into(),
+        body: serde_json::to_vec(&body).unwrap(),
+    };
+    let publisher = Publisher::new(app.amqp.clone(), "v1-ingress", app.topology.clone());
+    publisher
+        .publish(
+            Exchange::Commands,
+            &message,
+            &baohan_telemetry::trace::TraceParent::root(),
+        )
+        .await
+        .unwrap();
+    let (status, premium) = decided(&app, "ely-demo", "ELY-V1-1").await;
+    assert_eq!(status, "approved");
+    assert!(premium.is_some_and(|p| p > 0));
+    let owed = || app.store.callbacks_for("ely-demo", "ELY-V1-1");
+    assert_eq!(
+        owed().await.unwrap(),
+        vec![(
+            "ELY102".to_owned(),
+            json!({"applicationId": "ELY-V1-1", "applicationStatus": "01"})
+        )]
+    );
+
+    // The journal still routes it by its v1 key, with its original id.
+    let selection = Selection {
+        queue: Some(WorkQueue::Underwriting),
+        kind: Some("ely.ely101".into()),
+        ..Selection::default()
+    };
+    let report = replay(&app.amqp, &app.topology, &selection, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((report.matched, report.republished), (1, 1), "{report:?}");
+    let client = app.store.client().await.unwrap();
+    let applied = || async {
+        client
+            .query_one(
+                "select count(*) from processed_messages where message_id = $1",
+                &[&message.id],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    // The replayed delivery is handled (its mark found) and changes nothing.
+    for _ in 0..200 {
+        let counts =
+            baohan_tests::fleet::counts(&app.amqp, &app.topology, WorkQueue::Underwriting).await;
+        if counts.0 == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Taken: a graceful stop finishes what the worker holds.
+    stop.cancel();
+    task.await.unwrap();
+    assert_eq!(applied().await, 1);
+    assert_eq!(owed().await.unwrap().len(), 1);
+    publisher.close().await;
+    app.stop().await;
+}

@@ -49,6 +49,21 @@ pub struct Incoming {
     properties: BasicProperties,
 }
 
+impl Incoming {
+    /// A delivery made here rather than received: for a handler driven
+    /// directly (tests, tools), as if first delivered.
+    pub fn new(id: Uuid, routing_key: &str, body: Vec<u8>) -> Incoming {
+        Incoming {
+            id,
+            routing_key: routing_key.to_owned(),
+            body,
+            retries: 0,
+            trace: TraceParent::root(),
+            properties: BasicProperties::default(),
+        }
+    }
+}
+
 /// What the handler decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

@@ -21,7 +21,7 @@ pub mod replay;
 pub mod topology;
 
 pub use consume::{Handler, Incoming, Outcome};
-pub use message::{ApplicationChanged, CallbackDue, Command, Event, InboundCall, Protocol};
+pub use message::{ApplicationChanged, Call, CallbackDue, Event, Inbound, Protocol, Wire};
 pub use publish::Publisher;
 pub use topology::{Exchange, Topology, WorkQueue};
 

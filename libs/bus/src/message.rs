@@ -2,73 +2,88 @@
 //! message it does not know from one it mis-parses, and old messages in the
 //! journal still parse after a change.
 
+pub use baohan_domain::Protocol;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-/// Which spec a platform speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    Fujian,
-    Ely,
-}
-
-impl Protocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Fujian => "fujian",
-            Protocol::Ely => "ely",
-        }
-    }
-}
-
-/// What the ingress asks of the workers.
+/// What the ingress asks of the workers: a platform's call, verified and
+/// read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "body")]
-pub enum Command {
-    /// A platform's call, verified, decrypted and validated.
+pub enum Inbound {
+    /// The first format: the interface's name and its wire fields, which
+    /// each worker parsed again. Still read, from the journal and from
+    /// queues filled before the upgrade: `baohan_worker::inbound` converts
+    /// it to [`Call`] through the platform's protocol.
     #[serde(rename = "inbound.v1")]
-    Inbound(InboundCall),
+    V1(CallV1),
+    #[serde(rename = "inbound.v2")]
+    V2(Call),
 }
 
-impl Command {
+impl Inbound {
     /// The AMQP `type` property: the tag, so tools can filter without
     /// parsing bodies.
     pub fn kind(&self) -> &'static str {
         match self {
-            Command::Inbound(_) => "inbound.v1",
+            Inbound::V1(_) => "inbound.v1",
+            Inbound::V2(_) => "inbound.v2",
         }
     }
 
-    /// `{protocol}.{interface}`, lowercase: what the bindings match.
+    /// What the bindings match: `command.{kind}` (`command.apply`), so any
+    /// platform's command reaches the worker for it; v1's was
+    /// `{protocol}.{interface}`.
     pub fn routing_key(&self) -> String {
         match self {
-            Command::Inbound(call) => {
-                format!(
-                    "{}.{}",
-                    call.protocol.name(),
-                    call.interface.to_ascii_lowercase()
-                )
-            }
+            Inbound::V1(call) => format!(
+                "{}.{}",
+                call.protocol.name(),
+                call.interface.to_ascii_lowercase()
+            ),
+            Inbound::V2(call) => format!("command.{}", call.command.kind()),
         }
     }
 }
 
+/// A platform's call, as every worker reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InboundCall {
+pub struct Call {
     pub platform_id: String,
     pub protocol: Protocol,
-    /// As the spec names it: `baohanapply`, `ELY101`.
-    pub interface: String,
     /// When the ingress accepted it, RFC 3339 in Asia/Shanghai.
     pub received_at: String,
     /// The platform's business key (applyno, applicationId), or the
     /// content digest where the interface has none.
     pub dedupe_key: String,
-    /// The decrypted wire fields, exactly as validated at the edge.
+    /// What the platform asks, in the domain's terms.
+    pub command: baohan_domain::command::Command,
+    /// For applications: the token in the payment link we answered with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_token: Option<String>,
+    /// The call as validated at the edge, for the journal and the audit.
+    /// Nothing acts on it.
+    pub wire: Wire,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wire {
+    /// As the spec names it: `baohanapply`, `ELY101`.
+    pub interface: String,
+    /// The decrypted wire fields.
     pub fields: Map<String, Value>,
-    /// For applications: the token in the `Payurl` we answered with.
+}
+
+/// `inbound.v1`'s body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallV1 {
+    pub platform_id: String,
+    pub protocol: Protocol,
+    pub interface: String,
+    pub received_at: String,
+    pub dedupe_key: String,
+    pub fields: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_token: Option<String>,
 }
@@ -139,7 +154,7 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
-    pub fn command(id: Uuid, command: &Command) -> Result<Outgoing, serde_json::Error> {
+    pub fn command(id: Uuid, command: &Inbound) -> Result<Outgoing, serde_json::Error> {
         Ok(Outgoing {
             id,
             kind: command.kind(),
@@ -164,20 +179,41 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn commands_carry_their_tag_and_route_by_protocol_and_interface() {
-        let c = Command::Inbound(InboundCall {
+    fn commands_carry_their_tag_and_route_by_kind() {
+        use baohan_domain::command::{Command, Ending, Refusal};
+        let c = Inbound::V2(Call {
             platform_id: "ely-demo".into(),
             protocol: Protocol::Ely,
-            interface: "ELY101".into(),
             received_at: "2026-04-15T10:30:00+08:00".into(),
             dedupe_key: "A1".into(),
-            fields: Map::new(),
+            command: Command::Surrender(Ending {
+                application: "A1".into(),
+                guarantee_no: None,
+                reason: None,
+                refusal: Refusal::ByCallback,
+            }),
             pay_token: None,
+            wire: Wire {
+                interface: "ELY109".into(),
+                fields: Map::new(),
+            },
         });
-        assert_eq!(c.routing_key(), "ely.ely101");
+        assert_eq!(c.routing_key(), "command.surrender");
         let v = serde_json::to_value(&c).unwrap();
-        assert_eq!(v["type"], json!("inbound.v1"));
+        assert_eq!(v["type"], json!("inbound.v2"));
         assert_eq!(v["body"]["protocol"], json!("ely"));
-        assert_eq!(serde_json::from_value::<Command>(v).unwrap(), c);
+        assert_eq!(v["body"]["command"]["kind"], json!("surrender"));
+        assert_eq!(serde_json::from_value::<Inbound>(v).unwrap(), c);
+    }
+
+    #[test]
+    fn a_v1_message_still_reads_and_routes_as_it_did() {
+        let v1 = json!({"type": "inbound.v1", "body": {
+            "platform_id": "fujian-demo", "protocol": "fujian", "interface": "giveupnotice",
+            "received_at": "2026-04-15T10:30:00+08:00", "dedupe_key": "F1",
+            "fields": {"applyno": "F1"}}});
+        let m: Inbound = serde_json::from_value(v1).unwrap();
+        assert_eq!(m.kind(), "inbound.v1");
+        assert_eq!(m.routing_key(), "fujian.giveupnotice");
     }
 }

@@ -253,5 +253,15 @@ mod tests {
             Exchange::Commands,
             "fujian.baohanapply"
         ));
+        for (queue, key) in [
+            (WorkQueue::Underwriting, "command.apply"),
+            (WorkQueue::Claims, "command.claim"),
+            (WorkQueue::Refunds, "command.withdraw"),
+            (WorkQueue::Refunds, "command.surrender"),
+            (WorkQueue::Refunds, "command.invalidate"),
+        ] {
+            assert!(routes_to(queue, Exchange::Commands, key), "{key}");
+            assert!(!routes_to(WorkQueue::Issuance, Exchange::Commands, key));
+        }
     }
 }

@@ -63,23 +63,35 @@ pub enum Exchange {
     Events,
 }
 
-/// Which queue receives which routing keys. Commands are keyed
-/// `{protocol}.{interface}` (`fujian.baohanapply`, `ely.ely101`).
+/// Which queue receives which routing keys. Commands are keyed by what
+/// they ask (`command.apply`), whichever platform asked it.
 pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
     // 投保申请.
+    (WorkQueue::Underwriting, Exchange::Commands, "command.apply"),
+    // Issuance starts when an application is paid; its other events
+    // (approved, issued, …) are not issuance's business.
+    (WorkQueue::Issuance, Exchange::Events, "application.paid"),
+    // 索赔.
+    (WorkQueue::Claims, Exchange::Commands, "command.claim"),
+    // Withdrawals (放弃申请, 订单取消), 退保, and 保函失效.
+    (WorkQueue::Refunds, Exchange::Commands, "command.withdraw"),
+    (WorkQueue::Refunds, Exchange::Commands, "command.surrender"),
+    (WorkQueue::Refunds, Exchange::Commands, "command.invalidate"),
+    // Every callback the platforms are owed.
+    (WorkQueue::Notifier, Exchange::Events, "callback.#"),
+    // The previous release's `inbound.v1` keys (`{protocol}.{interface}`):
+    // an ingress of that release still publishes them while a rolling
+    // upgrade runs, and the journal holds them for its retention. The
+    // workers read v1 bodies. Retire these once the journal no longer
+    // holds v1 messages (docs/operations.md, "Upgrading").
     (
         WorkQueue::Underwriting,
         Exchange::Commands,
         "fujian.baohanapply",
     ),
     (WorkQueue::Underwriting, Exchange::Commands, "ely.ely101"),
-    // Issuance starts when an application is paid; its other events
-    // (approved, issued, …) are not issuance's business.
-    (WorkQueue::Issuance, Exchange::Events, "application.paid"),
-    // 索赔.
     (WorkQueue::Claims, Exchange::Commands, "fujian.claimsnotice"),
     (WorkQueue::Claims, Exchange::Commands, "ely.ely105"),
-    // 放弃申请, 退保, cancellation, and 保函失效通知 (ELY107).
     (
         WorkQueue::Refunds,
         Exchange::Commands,
@@ -88,8 +100,6 @@ pub const BINDINGS: &[(WorkQueue, Exchange, &str)] = &[
     (WorkQueue::Refunds, Exchange::Commands, "fujian.quitapply"),
     (WorkQueue::Refunds, Exchange::Commands, "ely.ely109"),
     (WorkQueue::Refunds, Exchange::Commands, "ely.ely107"),
-    // Every callback the platforms are owed.
-    (WorkQueue::Notifier, Exchange::Events, "callback.#"),
 ];
 
 /// Bindings of earlier releases, removed at declare: ELY107 moved from

@@ -92,6 +92,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Every configured platform's adapter, by platform id.
+    pub fn adapters(&self) -> baohan_protocol::adapter::Adapters {
+        self.platforms.adapters(&self.institution.name)
+    }
+
     /// Reads `path`, then the process environment.
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
         Settings::load_with_env(path, std::env::vars())

@@ -12,6 +12,7 @@ use baohan_gm::sm4::{Mode, Sm4Key};
 use baohan_http::Cidr;
 use baohan_masking::Secret;
 use baohan_protocol::Provider;
+use baohan_protocol::adapter::{Adapter, Adapters, ElyAdapter, FujianAdapter, FujianUrls};
 use baohan_protocol::ely::{ElyProfile, Transcode};
 use baohan_protocol::fujian::{FieldCipher, FujianProfile, Interface, SortOrder};
 use serde::Deserialize;
@@ -98,6 +99,33 @@ pub struct Platforms {
 }
 
 impl Platforms {
+    /// Each platform's adapter, by id: what the workers render callbacks
+    /// with and the notifier seals and judges them with. `institution` is
+    /// the name Fujian's baohannotice gives (`instname`).
+    pub fn adapters(&self, institution: &str) -> Adapters {
+        self.list.iter().fold(Adapters::default(), |all, p| {
+            let adapter: Arc<dyn Adapter> = match &p.kind {
+                PlatformKind::Fujian { profile, callbacks } => Arc::new(FujianAdapter {
+                    profile: profile.clone(),
+                    urls: FujianUrls {
+                        baohannotice: callbacks.baohannotice.clone(),
+                        quitnotice: callbacks.quitnotice.clone(),
+                        claimsresultnotice: callbacks.claimsresultnotice.clone(),
+                    },
+                    institution: institution.to_owned(),
+                }),
+                PlatformKind::Ely {
+                    profile,
+                    callback_url,
+                } => Arc::new(ElyAdapter {
+                    profile: profile.clone(),
+                    callback_url: callback_url.clone(),
+                }),
+            };
+            all.with(p.id.as_str(), adapter)
+        })
+    }
+
     pub fn all(&self) -> &[Arc<Platform>] {
         &self.list
     }

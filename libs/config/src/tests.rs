@@ -153,10 +153,15 @@ fn platform_ids_are_restricted_to_what_names_can_carry() {
 fn underwriting_tariffs_fall_back_to_the_protocols_default() {
     let s = load(&[]).unwrap();
     let u = &s.underwriting;
-    assert_eq!(u.tariff("ely", "工程类").unwrap().rate.ppm(), 3000);
-    assert_eq!(u.tariff("ely", "服务类").unwrap().rate.ppm(), 2000);
-    assert_eq!(u.tariff("fujian", "施工").unwrap().minimum_fen, 10_000);
-    assert!(u.tariff("other", "x").is_none());
+    use baohan_domain::Protocol;
+    let other = Protocol::parse("other").unwrap();
+    assert_eq!(u.tariff(&Protocol::Ely, "工程类").unwrap().rate.ppm(), 3000);
+    assert_eq!(u.tariff(&Protocol::Ely, "服务类").unwrap().rate.ppm(), 2000);
+    assert_eq!(
+        u.tariff(&Protocol::Fujian, "施工").unwrap().minimum_fen,
+        10_000
+    );
+    assert!(u.tariff(&other, "x").is_none());
     assert_eq!(u.rules.refer_above_fen, 300_000_000);
 }
 

@@ -4,6 +4,7 @@
 
 use crate::ConfigError;
 use crate::source::join;
+use baohan_domain::Protocol;
 use baohan_domain::ids::CreditCode;
 use baohan_domain::premium::{Rate, Tariff};
 use baohan_domain::underwriting::Rules;
@@ -29,8 +30,12 @@ impl Underwriting {
     /// The tariff for a project type (Fujian `projecttype`, ELY
     /// `purchaseNature`): its own entry if there is one, else the
     /// protocol's `*` entry.
-    pub fn tariff(&self, protocol: &str, project_type: &str) -> Option<&Tariff> {
-        let of_protocol = || self.tariffs.iter().filter(|t| t.protocol == protocol);
+    pub fn tariff(&self, protocol: &Protocol, project_type: &str) -> Option<&Tariff> {
+        let of_protocol = || {
+            self.tariffs
+                .iter()
+                .filter(|t| t.protocol == protocol.name())
+        };
         of_protocol()
             .find(|t| t.project_type.as_deref() == Some(project_type))
             .or_else(|| of_protocol().find(|t| t.project_type.is_none()))

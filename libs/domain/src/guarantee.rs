@@ -153,6 +153,44 @@ machine! {
     }
 }
 
+/// Why a guarantee may not end (退保, 失效) now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MayNotEnd {
+    /// Its state does not allow the end.
+    #[error(transparent)]
+    State(#[from] Refused),
+    /// A claim on it is received or accepted, not settled: the claim being
+    /// paid decides how the guarantee ends, so nothing else may end it
+    /// under the claim.
+    #[error("a claim on the guarantee is open")]
+    ClaimOpen,
+}
+
+impl MayNotEnd {
+    /// The one sentence the platform, the timeline and the logs get.
+    pub fn zh(&self) -> String {
+        match self {
+            MayNotEnd::State(r) => r.zh(),
+            MayNotEnd::ClaimOpen => "该保函有索赔正在处理，不能办理".into(),
+        }
+    }
+}
+
+/// Whether the guarantee may end by `event` (surrender, invalidate): the
+/// ingress asks it before accepting a call, the worker again when it
+/// applies the command. Returns the state it ends in.
+pub fn may_end(
+    g: Guarantee,
+    event: GuaranteeEvent,
+    claim_open: bool,
+) -> Result<Guarantee, MayNotEnd> {
+    let to = g.apply(event)?;
+    if claim_open {
+        return Err(MayNotEnd::ClaimOpen);
+    }
+    Ok(to)
+}
+
 /// A claim may be opened only on a guarantee that is still in force.
 pub fn may_claim(g: Guarantee) -> Result<(), Refused> {
     match g {

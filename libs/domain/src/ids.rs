@@ -133,6 +133,95 @@ impl ResidentId {
     }
 }
 
+/// An identifier the rules check, parsed once.
+pub trait Identifier: Sized {
+    fn parse(text: &str) -> Result<Self, IdError>;
+    /// The canonical text.
+    fn text(&self) -> &str;
+}
+
+impl Identifier for CreditCode {
+    fn parse(text: &str) -> Result<Self, IdError> {
+        CreditCode::parse(text)
+    }
+    fn text(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Identifier for ResidentId {
+    fn parse(text: &str) -> Result<Self, IdError> {
+        ResidentId::parse(text)
+    }
+    fn text(&self) -> &str {
+        self.expose()
+    }
+}
+
+/// An identifier as a platform sent it, parsed at the edge. A wrong one is
+/// not refused there: the application is recorded and underwriting rejects
+/// it, naming the field, so the bidder's page and the platform's callback
+/// say why. Past the edge nothing parses it again: the rule reads which it
+/// is. On the bus it is the text, and reading it parses it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Checked<T> {
+    Valid(T),
+    /// The text as sent (masked in `Debug`: it may be an ID number), and
+    /// what is wrong with it.
+    Invalid {
+        text: IdNumber,
+        error: IdError,
+    },
+}
+
+impl<T: Identifier> Checked<T> {
+    pub fn parse(text: &str) -> Checked<T> {
+        match T::parse(text) {
+            Ok(v) => Checked::Valid(v),
+            Err(error) => Checked::Invalid {
+                text: IdNumber::new(text),
+                error,
+            },
+        }
+    }
+
+    /// The canonical text of a valid one, the text as sent otherwise.
+    pub fn text(&self) -> &str {
+        match self {
+            Checked::Valid(v) => v.text(),
+            Checked::Invalid { text, .. } => text.expose(),
+        }
+    }
+
+    pub fn valid(&self) -> Result<&T, &IdError> {
+        match self {
+            Checked::Valid(v) => Ok(v),
+            Checked::Invalid { error, .. } => Err(error),
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Checked<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Checked::Valid(v) => v.fmt(f),
+            Checked::Invalid { text, error } => write!(f, "Invalid({text:?}: {error})"),
+        }
+    }
+}
+
+impl<T: Identifier> serde::Serialize for Checked<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.text())
+    }
+}
+
+impl<'de, T: Identifier> serde::Deserialize<'de> for Checked<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|t| Checked::parse(&t))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

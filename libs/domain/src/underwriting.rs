@@ -6,21 +6,22 @@
 //! with an earlier application for the same section) refer rather than
 //! reject. The limits and the blocklist come from the configuration.
 
-use crate::ids::{CreditCode, ResidentId};
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use crate::command::{Apply, Terms};
+use crate::field::Field;
+use crate::ids::{Checked, CreditCode, ResidentId};
+use crate::money::Fen;
+use chrono::{DateTime, Duration, FixedOffset, Months, NaiveDate};
 use std::collections::HashSet;
 
-/// What is decided on, whatever the protocol it came by.
+/// What is decided on, whatever the platform it came from.
 #[derive(Debug, Clone)]
-pub struct Proposal {
-    /// The wire field that carries the bidder's credit code, and its value.
-    pub credit_code: (&'static str, String),
-    /// Every resident ID number in the application, with its wire field.
-    pub resident_ids: Vec<(&'static str, String)>,
-    /// The guaranteed amount, and its wire field.
-    pub amount_fen: (&'static str, i64),
+pub struct Proposal<'a> {
+    pub credit_code: &'a Checked<CreditCode>,
+    /// Every resident ID number in the application.
+    pub resident_ids: Vec<(Field, &'a Checked<ResidentId>)>,
+    pub amount: Fen,
     /// Moments that must still be ahead (bid deadline, bid opening).
-    pub deadlines: Vec<(&'static str, DateTime<FixedOffset>)>,
+    pub deadlines: Vec<(Field, DateTime<FixedOffset>)>,
     /// The guarantee's period, where the application states one.
     pub period: Option<Period>,
     /// Whether the same bidder already has a live application for the same
@@ -28,9 +29,65 @@ pub struct Proposal {
     pub earlier_application: bool,
 }
 
+impl<'a> Proposal<'a> {
+    pub fn of(a: &'a Apply, earlier_application: bool, now: DateTime<FixedOffset>) -> Self {
+        let people = [&a.applicant.legal_rep, &a.applicant.contact];
+        let resident_ids = people
+            .into_iter()
+            .zip([Field::LegalRepId, Field::ContactId])
+            .filter_map(|(p, field)| p.as_ref()?.id.as_ref().map(|id| (field, id)))
+            .collect();
+        let deadlines = match &a.terms {
+            Terms::Bid(b) => vec![
+                (Field::DepositDeadline, b.deposit_deadline),
+                (Field::BidOpening, b.bid_opening),
+            ],
+            Terms::Performance(_) => Vec::new(),
+        };
+        Proposal {
+            credit_code: &a.applicant.credit_code,
+            resident_ids,
+            amount: a.amount,
+            deadlines,
+            period: requested_period(&a.terms, now),
+            earlier_application,
+        }
+    }
+}
+
+/// The period an application asks for: a bid guarantee's runs from the bid
+/// opening for the bid validity; a performance guarantee's is the dates
+/// given, or else its months from today.
+pub fn requested_period(terms: &Terms, now: DateTime<FixedOffset>) -> Option<Period> {
+    match terms {
+        Terms::Bid(b) => Some(Period {
+            field: Field::ValidityDays,
+            start: b.bid_opening.date_naive(),
+            end: (b.bid_opening + Duration::days(i64::from(b.validity_days))).date_naive(),
+        }),
+        Terms::Performance(p) => match (p.start, p.end) {
+            (Some(start), Some(end)) => Some(Period {
+                field: Field::PeriodEnd,
+                start,
+                end,
+            }),
+            _ => {
+                let start = now.date_naive();
+                start
+                    .checked_add_months(Months::new(p.months))
+                    .map(|end| Period {
+                        field: Field::PeriodMonths,
+                        start,
+                        end,
+                    })
+            }
+        },
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
-    pub field: &'static str,
+    pub field: Field,
     pub start: NaiveDate,
     pub end: NaiveDate,
 }
@@ -53,7 +110,7 @@ pub enum Decision {
     Approve,
     /// Refused, for a reason that names the field.
     Reject {
-        field: &'static str,
+        field: Field,
         reason: String,
     },
     /// A person decides; the reason says what to look at.
@@ -64,19 +121,23 @@ pub enum Decision {
 
 impl Rules {
     pub fn decide(&self, p: &Proposal, now: DateTime<FixedOffset>) -> Decision {
-        let reject = |field: &'static str, reason: String| Decision::Reject { field, reason };
-        let (field, code) = &p.credit_code;
-        let code = match CreditCode::parse(code) {
+        let reject = |field: Field, reason: String| Decision::Reject { field, reason };
+        let code = match p.credit_code.valid() {
             Ok(c) => c,
-            Err(e) => return reject(field, format!("统一社会信用代码无效: {}", e.zh())),
+            Err(e) => {
+                return reject(
+                    Field::CreditCode,
+                    format!("统一社会信用代码无效: {}", e.zh()),
+                );
+            }
         };
         for (field, id) in &p.resident_ids {
-            if let Err(e) = ResidentId::parse(id) {
-                return reject(field, format!("身份证号码无效: {}", e.zh()));
+            if let Err(e) = id.valid() {
+                return reject(*field, format!("身份证号码无效: {}", e.zh()));
             }
         }
-        let (field, amount) = p.amount_fen;
-        if amount <= 0 {
+        let (field, amount) = (Field::Amount, p.amount.get());
+        if amount == 0 {
             return reject(field, "担保金额必须大于 0".into());
         }
         if amount > self.max_amount_fen {
@@ -87,7 +148,7 @@ impl Rules {
         }
         for (field, at) in &p.deadlines {
             if *at <= now {
-                return reject(field, "时间已过".into());
+                return reject(*field, "时间已过".into());
             }
         }
         if let Some(period) = p.period {
@@ -103,7 +164,7 @@ impl Rules {
             }
         }
         if self.blocklist.contains(code.as_str()) {
-            return reject(p.credit_code.0, "该企业不在承保范围内".into());
+            return reject(Field::CreditCode, "该企业不在承保范围内".into());
         }
         if p.earlier_application {
             return Decision::Refer {
@@ -144,14 +205,26 @@ mod tests {
         }
     }
 
-    fn proposal() -> Proposal {
+    struct Sent {
+        code: Checked<CreditCode>,
+        id: Checked<ResidentId>,
+    }
+
+    fn sent() -> Sent {
+        Sent {
+            code: Checked::parse("91350102MA2YK8QD4A"),
+            id: Checked::parse("350104197203050570"),
+        }
+    }
+
+    fn proposal(s: &Sent) -> Proposal<'_> {
         Proposal {
-            credit_code: ("biddercode", "91350102MA2YK8QD4A".into()),
-            resident_ids: vec![("legalIdNo", "350104197203050570".into())],
-            amount_fen: ("bzjamount", 20_000_000),
-            deadlines: vec![("kaibiaotime", now() + chrono::Duration::days(10))],
+            credit_code: &s.code,
+            resident_ids: vec![(Field::LegalRepId, &s.id)],
+            amount: Fen::new(20_000_000).unwrap(),
+            deadlines: vec![(Field::BidOpening, now() + chrono::Duration::days(10))],
             period: Some(Period {
-                field: "guaranteeEndDate",
+                field: Field::PeriodEnd,
                 start: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
                 end: NaiveDate::from_ymd_opt(2028, 4, 1).unwrap(),
             }),
@@ -159,64 +232,75 @@ mod tests {
         }
     }
 
-    fn rejected_field(d: Decision) -> &'static str {
+    fn rejected_field(d: Decision) -> Field {
         match d {
             Decision::Reject { field, .. } => field,
             other => panic!("expected a rejection, got {other:?}"),
         }
     }
 
+    fn fen(n: i64) -> Fen {
+        Fen::new(n).unwrap()
+    }
+
     #[test]
     fn a_sound_application_is_approved() {
-        assert_eq!(rules().decide(&proposal(), now()), Decision::Approve);
+        assert_eq!(rules().decide(&proposal(&sent()), now()), Decision::Approve);
     }
 
     #[test]
     fn each_failed_rule_rejects_naming_its_field() {
         let r = rules();
-        let mut p = proposal();
-        p.credit_code.1 = "91350102MA2YK8QD4B".into();
-        assert_eq!(rejected_field(r.decide(&p, now())), "biddercode");
+        let s = sent();
+        let bad_code = Checked::parse("91350102MA2YK8QD4B");
+        let mut p = proposal(&s);
+        p.credit_code = &bad_code;
+        assert_eq!(rejected_field(r.decide(&p, now())), Field::CreditCode);
 
-        let mut p = proposal();
-        p.resident_ids[0].1 = "350104197203050571".into();
-        assert_eq!(rejected_field(r.decide(&p, now())), "legalIdNo");
+        let bad_id = Checked::parse("350104197203050571");
+        let mut p = proposal(&s);
+        p.resident_ids[0].1 = &bad_id;
+        assert_eq!(rejected_field(r.decide(&p, now())), Field::LegalRepId);
 
-        let mut p = proposal();
-        p.amount_fen.1 = 0;
-        assert_eq!(rejected_field(r.decide(&p, now())), "bzjamount");
-        p.amount_fen.1 = 100_000_001;
-        assert_eq!(rejected_field(r.decide(&p, now())), "bzjamount");
+        let mut p = proposal(&s);
+        p.amount = fen(0);
+        assert_eq!(rejected_field(r.decide(&p, now())), Field::Amount);
+        p.amount = fen(100_000_001);
+        assert_eq!(rejected_field(r.decide(&p, now())), Field::Amount);
 
-        let mut p = proposal();
+        let mut p = proposal(&s);
         p.deadlines[0].1 = now() - chrono::Duration::seconds(1);
-        assert_eq!(rejected_field(r.decide(&p, now())), "kaibiaotime");
+        assert_eq!(rejected_field(r.decide(&p, now())), Field::BidOpening);
 
-        let mut p = proposal();
+        let mut p = proposal(&s);
         if let Some(period) = p.period.as_mut() {
             period.end = period.start;
         }
-        assert_eq!(rejected_field(r.decide(&p, now())), "guaranteeEndDate");
+        assert_eq!(rejected_field(r.decide(&p, now())), Field::PeriodEnd);
         if let Some(period) = p.period.as_mut() {
             period.end = NaiveDate::from_ymd_opt(2030, 4, 1).unwrap();
         }
-        assert_eq!(rejected_field(r.decide(&p, now())), "guaranteeEndDate");
+        assert_eq!(rejected_field(r.decide(&p, now())), Field::PeriodEnd);
     }
 
     #[test]
     fn a_blocklisted_bidder_is_rejected() {
         let mut r = rules();
         r.blocklist.insert("91350102MA2YK8QD4A".into());
-        assert_eq!(rejected_field(r.decide(&proposal(), now())), "biddercode");
+        assert_eq!(
+            rejected_field(r.decide(&proposal(&sent()), now())),
+            Field::CreditCode
+        );
     }
 
     #[test]
     fn a_large_amount_or_an_earlier_application_is_referred() {
         let r = rules();
-        let mut p = proposal();
-        p.amount_fen.1 = 60_000_000;
+        let s = sent();
+        let mut p = proposal(&s);
+        p.amount = fen(60_000_000);
         assert!(matches!(r.decide(&p, now()), Decision::Refer { .. }));
-        let mut p = proposal();
+        let mut p = proposal(&s);
         p.earlier_application = true;
         assert!(matches!(r.decide(&p, now()), Decision::Refer { .. }));
     }

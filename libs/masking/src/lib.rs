@@ -54,6 +54,21 @@ impl<S: Strategy> Drop for Masked<S> {
     }
 }
 
+/// On the bus and in the store the value travels in clear, as the wire
+/// brought it: serialising is an exposure, like [`Masked::expose`], and
+/// only the message and row types derive it.
+impl<S: Strategy> serde::Serialize for Masked<S> {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> Result<Se::Ok, Se::Error> {
+        s.serialize_str(&self.value)
+    }
+}
+
+impl<'de, S: Strategy> serde::Deserialize<'de> for Masked<S> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Masked::new)
+    }
+}
+
 impl<S: Strategy> fmt::Debug for Masked<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         S::mask(&self.value, f)

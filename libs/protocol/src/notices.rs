@@ -1,14 +1,15 @@
-//! The callback each step of an application owes its platform, as the
-//! business fields before signing: what the outbox row (`callbacks.payload`)
-//! holds and the notifier signs. One place for both specs, so
-//! docs/lifecycle.md can be checked against one function.
+//! How each built-in adapter renders the domain's [`Notice`]s: the callback
+//! each step of an application owes its platform, as the business fields
+//! before signing (what the `callbacks` row holds and the notifier seals).
+//! One place for both specs, so docs/lifecycle.md can be checked against
+//! it; the adapters (`crate::adapter`) call [`fujian`] and [`ely`].
 //!
 //! | step | Fujian | ELY |
 //! |---|---|---|
 //! | approved | — (baohannotice `1` follows issuance) | ELY102 `01` |
 //! | rejected | baohannotice `0` | ELY102 `02` + failReason |
 //! | paid | — | ELY102 `05` + payTime, payAmt, payType |
-//! | issued | baohannotice `1` + baohanno | ELY102 `03` + guaranteeId, guaranteeAmt, validTimeStart/End, letterOfTime, companyName |
+//! | issued | baohannotice `1` + baohanno | ELY102 `03` + guaranteeId, guaranteeAmt, validTimeStart/End, letterOfTime, companyName (the supplier) |
 //! | claim accepted | claimsresultnotice `1` + both parties | ELY106 `00` |
 //! | claim paid | claimsresultnotice `2` + both parties, compensateamount | ELY106 `01` + paymentMoney, paymentBeneficiary(Social), paymentTime |
 //! | claim refused | claimsresultnotice `3` + compensateremark | ELY106 `02` |
@@ -19,111 +20,16 @@
 //! | invalidated (ELY107) | — | ELY108 + cancelDate, cancelNotice |
 
 use crate::ely::messages::PayType;
-use crate::money::Fen;
 use crate::time::Shape;
+pub use baohan_domain::notice::{ClaimStage, Notice, PaidBy, Party};
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Value, json};
 
-/// Every interface a notice is owed on.
-pub const INTERFACES: &[&str] = &[
-    "baohannotice",
-    "quitnotice",
-    "claimsresultnotice",
-    "ELY102",
-    "ELY106",
-    "ELY108",
-];
-
-/// What happened to the application, in the terms the callbacks need.
-// A claim's two parties make that variant large; notices are made one or
-// two at a time and never held in bulk, so boxing would buy nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
-    Approved,
-    Rejected {
-        /// `field: reason`, at most 255 characters on the ELY wire.
-        reason: String,
-    },
-    Paid {
-        at: DateTime<FixedOffset>,
-        amount: Fen,
-        pay_type: PayType,
-    },
-    Issued {
-        guarantee_no: String,
-        amount: Fen,
-        valid_from: DateTime<FixedOffset>,
-        valid_to: DateTime<FixedOffset>,
-        issued_at: DateTime<FixedOffset>,
-        /// ELY `companyName`: the institution that issued it.
-        institution: String,
-    },
-    /// A claim (索赔) against the guarantee moved.
-    Claim {
-        guarantee_no: String,
-        stage: ClaimStage,
-        /// What was claimed (accepted, refused) or paid.
-        amount: Fen,
-        /// Who pays: the institution.
-        payer: Party,
-        /// Who is paid: the beneficiary (招标人, 采购人).
-        beneficiary: Party,
-    },
-    /// The order was cancelled before issue (ELY109 `02`).
-    Cancelled,
-    /// ELY109 `02` refused: the guarantee is issued, say.
-    CancelRefused {
-        reason: String,
-    },
-    /// 退保 done, after the premium's refund if one was due.
-    Surrendered {
-        guarantee_no: String,
-    },
-    /// ELY109 `01` refused.
-    SurrenderRefused {
-        reason: String,
-    },
-    /// 保函失效 (ELY107) recorded: the guarantee is cancelled (注销).
-    Invalidated {
-        guarantee_no: String,
-        at: DateTime<FixedOffset>,
-        /// ELY108 `cancelNotice`, at most 200 characters.
-        notice: String,
-    },
-}
-
-/// Where a claim stands, as the callbacks tell it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClaimStage {
-    /// 待赔付 / 理赔受理中.
-    Accepted,
-    Paid {
-        at: DateTime<FixedOffset>,
-    },
-    /// 不予赔付 / 理赔失败, and why.
-    Refused {
-        reason: String,
-    },
-}
-
-/// One side of a claim's payment, as claimsresultnotice names it
-/// (`compensate*`, `favoree*`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Party {
-    pub name: String,
-    /// 统一社会信用代码.
-    pub org_num: String,
-    pub contact: String,
-    pub contact_tel: String,
-    pub bank_account: String,
-    pub open_bank: String,
-}
-
-/// A callback owed: the interface and its business fields.
+/// A callback owed: the interface and its business fields, as the
+/// `callbacks` row keeps them until the notifier seals and sends them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Owed {
-    pub interface: &'static str,
+    pub interface: String,
     pub payload: Value,
 }
 
@@ -146,7 +52,7 @@ fn ely102(application_id: &str, status: &str, reason: Option<&str>) -> Owed {
         payload["failReason"] = json!(cut(r, FAIL_REASON_MAX));
     }
     Owed {
-        interface: "ELY102",
+        interface: "ELY102".into(),
         payload,
     }
 }
@@ -156,18 +62,14 @@ pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
     let owed = match notice {
         Notice::Approved => ely102(application_id, "01", None),
         Notice::Rejected { reason } => ely102(application_id, "02", Some(reason)),
-        Notice::Paid {
-            at,
-            amount,
-            pay_type,
-        } => Owed {
-            interface: "ELY102",
+        Notice::Paid { at, amount, by } => Owed {
+            interface: "ELY102".into(),
             payload: json!({
                 "applicationId": application_id,
                 "applicationStatus": "05",
                 "payTime": Shape::Dashed.format(at),
                 "payAmt": amount.to_yuan(),
-                "payType": pay_type.code(),
+                "payType": pay_type(*by).code(),
             }),
         },
         Notice::Issued {
@@ -176,9 +78,9 @@ pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
             valid_from,
             valid_to,
             issued_at,
-            institution,
+            principal,
         } => Owed {
-            interface: "ELY102",
+            interface: "ELY102".into(),
             payload: json!({
                 "applicationId": application_id,
                 "applicationStatus": "03",
@@ -187,7 +89,10 @@ pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
                 "validTimeStart": Shape::Dashed.format(valid_from),
                 "validTimeEnd": Shape::Dashed.format(valid_to),
                 "letterOfTime": Shape::Dashed.format(issued_at),
-                "companyName": institution,
+                // 企业名称 is the supplier's, as ELY101 (`supplier`) and
+                // ELY105 (`companyName`, 投保企业名称) use it: a platform
+                // cross-checks it against the application.
+                "companyName": principal,
             }),
         },
         Notice::Claim {
@@ -210,7 +115,7 @@ pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
                 }
             }
             Owed {
-                interface: "ELY106",
+                interface: "ELY106".into(),
                 payload,
             }
         }
@@ -223,7 +128,7 @@ pub fn ely(application_id: &str, notice: &Notice) -> Option<Owed> {
             at,
             notice,
         } => Owed {
-            interface: "ELY108",
+            interface: "ELY108".into(),
             payload: json!({
                 "guaranteeId": guarantee_no,
                 "cancelDate": Shape::Dashed.format(at),
@@ -247,7 +152,7 @@ pub fn fujian(
 ) -> Option<Owed> {
     match notice {
         Notice::Rejected { .. } => Some(Owed {
-            interface: "baohannotice",
+            interface: "baohannotice".into(),
             payload: json!({
                 "applyno": applyno,
                 "baohanno": applyno,
@@ -261,7 +166,7 @@ pub fn fujian(
             issued_at,
             ..
         } => Some(Owed {
-            interface: "baohannotice",
+            interface: "baohannotice".into(),
             payload: json!({
                 "applyno": applyno,
                 "baohanno": guarantee_no,
@@ -307,12 +212,12 @@ pub fn fujian(
                 payload["compensateremark"] = json!(r);
             }
             Some(Owed {
-                interface: "claimsresultnotice",
+                interface: "claimsresultnotice".into(),
                 payload,
             })
         }
         Notice::Surrendered { guarantee_no } => Some(Owed {
-            interface: "quitnotice",
+            interface: "quitnotice".into(),
             payload: json!({"applyno": applyno, "baohanno": guarantee_no}),
         }),
         // Fujian answers giveupnotice and quitapply at once, and has no
@@ -326,26 +231,17 @@ pub fn fujian(
     }
 }
 
-/// The callbacks `notice` owes an application of `protocol` (`fujian` or
-/// `ely`, as the store names it).
-pub fn owed(
-    protocol: &str,
-    external_no: &str,
-    notice: &Notice,
-    institution: &str,
-    now: DateTime<FixedOffset>,
-) -> Vec<Owed> {
-    match protocol {
-        "ely" => ely(external_no, notice),
-        _ => fujian(external_no, notice, institution, now),
+/// ELY's `payType` for how a premium was paid.
+fn pay_type(by: PaidBy) -> PayType {
+    match by {
+        PaidBy::BankTransfer => PayType::BankTransfer,
     }
-    .into_iter()
-    .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Fen;
     use crate::time::shanghai;
     use chrono::TimeZone;
 
@@ -362,7 +258,7 @@ mod tests {
         let paid = Notice::Paid {
             at: at(),
             amount: Fen::new(123_456).unwrap(),
-            pay_type: PayType::BankTransfer,
+            by: PaidBy::BankTransfer,
         };
         assert_eq!(
             ely("A1", &paid).unwrap().payload,
@@ -389,7 +285,7 @@ mod tests {
                 .with_ymd_and_hms(2027, 4, 19, 23, 59, 59)
                 .unwrap(),
             issued_at: at(),
-            institution: "某银行".into(),
+            principal: "某供应商有限公司".into(),
         }
     }
 
@@ -400,7 +296,7 @@ mod tests {
             json!({"applicationId": "A1", "applicationStatus": "03", "guaranteeId": "BH-1",
                    "guaranteeAmt": "119800.00", "validTimeStart": "2026-04-20 00:00:00",
                    "validTimeEnd": "2027-04-19 23:59:59", "letterOfTime": "2026-05-06 07:08:09",
-                   "companyName": "某银行"})
+                   "companyName": "某供应商有限公司"})
         );
         assert_eq!(
             fujian("F1", &issued(), "某银行", at()).unwrap().payload,
@@ -524,7 +420,7 @@ mod tests {
         assert_eq!(
             fujian("F1", &surrendered, "x", at()).unwrap(),
             Owed {
-                interface: "quitnotice",
+                interface: "quitnotice".into(),
                 payload: json!({"applyno": "F1", "baohanno": "BH-1"})
             }
         );

@@ -12,8 +12,10 @@
 use crate::outbox::{self, Staged};
 use crate::processed::first_time;
 use crate::{Store, StoreError};
-use baohan_bus::{ApplicationChanged, CallbackDue, Event as BusEvent, Protocol};
+use baohan_bus::{ApplicationChanged, CallbackDue, Event as BusEvent};
+use baohan_domain::Protocol;
 use baohan_domain::application::{Event, IllegalTransition, Status};
+use baohan_domain::details::Details;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde_json::Value;
@@ -21,7 +23,7 @@ use uuid::Uuid;
 
 pub use baohan_protocol::notices::Owed as NewCallback;
 
-/// One personal value, with the wire field it came from.
+/// One personal value, by the name it is stored under.
 #[derive(Debug, Clone)]
 pub struct Personal {
     pub field: String,
@@ -35,7 +37,7 @@ pub struct Personal {
 pub struct NewApplication {
     pub id: Uuid,
     pub platform_id: String,
-    pub protocol: &'static str,
+    pub protocol: Protocol,
     /// Fujian `applyno`, ELY `applicationId`.
     pub external_no: String,
     /// What underwriting decided: approved, rejected or referred.
@@ -50,8 +52,8 @@ pub struct NewApplication {
     pub premium_fen: Option<i64>,
     /// SM3 of the Payurl token: the portal finds the application by it.
     pub pay_token_digest: Option<String>,
-    /// The other request fields; never personal data.
-    pub details: Value,
+    /// What the application keeps beyond its columns; never personal data.
+    pub details: Details,
     pub personal: Vec<Personal>,
     /// Messages to the bidder, sent by the portal's sender.
     pub notifications: Vec<NewNotification>,
@@ -60,7 +62,8 @@ pub struct NewApplication {
 /// An SMS to the bidder; the number stays in `personal_data`.
 #[derive(Debug, Clone)]
 pub struct NewNotification {
-    /// The personal_data field that holds the number, e.g. `contactsWay`.
+    /// The personal_data field that holds the number
+    /// (`PersonalField::ContactPhone`).
     pub recipient_field: &'static str,
     pub body: String,
 }
@@ -80,7 +83,7 @@ pub enum Written {
 pub struct AppRow {
     pub id: Uuid,
     pub platform_id: String,
-    pub protocol: String,
+    pub protocol: Protocol,
     pub external_no: String,
     pub status: Status,
     pub applicant_name: String,
@@ -89,7 +92,7 @@ pub struct AppRow {
     pub project_name: Option<String>,
     pub guarantee_amount_fen: i64,
     pub premium_fen: Option<i64>,
-    pub details: Value,
+    pub details: Details,
     pub created_at: DateTime<Utc>,
 }
 
@@ -117,11 +120,17 @@ const APP_COLUMNS: &str = "id, platform_id, protocol, external_no, status, appli
 
 fn app_row(row: &tokio_postgres::Row) -> Result<AppRow, StoreError> {
     let status: String = row.get(4);
+    let protocol: String = row.get(2);
+    let external_no: String = row.get(3);
+    let details: Value = row.get(11);
     Ok(AppRow {
         id: row.get(0),
         platform_id: row.get(1),
-        protocol: row.get(2),
-        external_no: row.get(3),
+        protocol: Protocol::parse(&protocol)
+            .ok_or_else(|| StoreError::Encode(format!("unknown protocol {protocol}")))?,
+        details: Details::from_json(&details)
+            .map_err(|e| StoreError::Encode(format!("application {external_no}: {e}")))?,
+        external_no,
         status: Status::parse(&status)
             .ok_or_else(|| StoreError::Encode(format!("unknown application status {status}")))?,
         applicant_name: row.get(5),
@@ -130,7 +139,6 @@ fn app_row(row: &tokio_postgres::Row) -> Result<AppRow, StoreError> {
         project_name: row.get(8),
         guarantee_amount_fen: row.get(9),
         premium_fen: row.get(10),
-        details: row.get(11),
         created_at: row.get(12),
     })
 }
@@ -178,14 +186,6 @@ pub(crate) async fn find(
     row.as_ref().map(app_row).transpose()
 }
 
-fn protocol_of(name: &str) -> Protocol {
-    if name == "ely" {
-        Protocol::Ely
-    } else {
-        Protocol::Fujian
-    }
-}
-
 /// Writes what a move from `from` to `to` leaves behind: history,
 /// callbacks and events. The status column itself is the caller's.
 #[allow(clippy::too_many_arguments)]
@@ -208,7 +208,7 @@ pub(crate) async fn record(
             &BusEvent::Application(ApplicationChanged {
                 application_id: app.id,
                 platform_id: app.platform_id.clone(),
-                protocol: protocol_of(&app.protocol),
+                protocol: app.protocol.clone(),
                 external_no: app.external_no.clone(),
                 from: from.map(|s| s.as_str().to_owned()),
                 to: to.as_str().to_owned(),
@@ -240,7 +240,7 @@ pub(crate) async fn record(
             &BusEvent::Callback(CallbackDue {
                 callback_id: id,
                 platform_id: app.platform_id.clone(),
-                interface: c.interface.to_owned(),
+                interface: c.interface.clone(),
                 subject: app.external_no.clone(),
             }),
         )
@@ -401,7 +401,7 @@ impl Store {
                 &[
                     &app.id,
                     &app.platform_id,
-                    &app.protocol,
+                    &app.protocol.name(),
                     &app.external_no,
                     &app.status.as_str(),
                     &app.applicant_name,
@@ -411,7 +411,7 @@ impl Store {
                     &app.guarantee_amount_fen,
                     &app.premium_fen,
                     &app.pay_token_digest,
-                    &app.details,
+                    &app.details.to_json(),
                 ],
             )
             .await?;

@@ -19,7 +19,7 @@ use crate::outbox::Staged;
 use crate::processed::first_time;
 use crate::{Store, StoreError};
 use baohan_domain::application::Event;
-use baohan_domain::guarantee::GuaranteeEvent;
+use baohan_domain::guarantee::{self, GuaranteeEvent, Refund, RefundEvent};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -100,8 +100,7 @@ pub struct RefundToPay {
     pub payee_account: String,
 }
 
-/// The callbacks a refund row keeps, as JSON, and back. The interface
-/// names are the notices' own, so they map back to `&'static str`.
+/// The callbacks a refund row keeps, as JSON, and back.
 fn keep(callbacks: &[NewCallback]) -> Value {
     Value::Array(
         callbacks
@@ -116,16 +115,12 @@ fn unkeep(kept: &Value) -> Result<Vec<NewCallback>, StoreError> {
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
-        .map(|c| {
-            let name = c["interface"].as_str().unwrap_or_default();
-            let interface = baohan_protocol::notices::INTERFACES
-                .iter()
-                .find(|i| **i == name)
-                .ok_or_else(|| StoreError::Encode(format!("kept callback for {name:?}")))?;
-            Ok(NewCallback {
-                interface,
+        .map(|c| match c["interface"].as_str() {
+            Some(interface) if !interface.is_empty() => Ok(NewCallback {
+                interface: interface.to_owned(),
                 payload: c["payload"].clone(),
-            })
+            }),
+            _ => Err(StoreError::Encode(format!("kept callback {c}"))),
         })
         .collect()
 }
@@ -156,19 +151,17 @@ impl Store {
             return Ok(Ended::AlreadyApplied);
         }
         let (event, g_event) = ending.events();
-        let mut allowed = match (app.status.apply(event), g_event, &guarantee) {
+        let allowed = match (app.status.apply(event), g_event, &guarantee) {
             (Err(e), _, _) => Err(e.zh()),
-            (Ok(_), Some(ge), Some(g)) => g.status.apply(ge).map(drop).map_err(|e| e.zh()),
+            (Ok(_), Some(ge), Some(g)) => {
+                let open = has_open_claim(&tx, g.id).await?;
+                guarantee::may_end(g.status, ge, open)
+                    .map(drop)
+                    .map_err(|e| e.zh())
+            }
             (Ok(_), Some(_), None) => Err("保函不存在".to_owned()),
             (Ok(_), None, _) => Ok(()),
         };
-        // A claim being paid decides the guarantee's end: the guarantee
-        // must not be surrendered or invalidated under it.
-        if let (Ok(()), Some(g)) = (&allowed, &guarantee)
-            && has_open_claim(&tx, g.id).await?
-        {
-            allowed = Err("该保函有索赔正在处理，不能办理".to_owned());
-        }
         let paid_fen: Option<i64> = tx
             .query_opt(
                 "select amount_fen from payments where application_id = $1 and status = 'paid'",
@@ -230,7 +223,7 @@ impl Store {
             tx.execute(
                 "insert into refunds (id, application_id, payment_id, amount_fen, reason, status,
                    then_owed)
-                 select $1, $2, p.id, $3, $4, 'requested', $5
+                 select $1, $2, p.id, $3, $4, $6, $5
                  from payments p where p.application_id = $2 and p.status = 'paid'",
                 &[
                     &id,
@@ -238,6 +231,7 @@ impl Store {
                     &amount,
                     &applications::event_name(event),
                     &keep(&plan.callbacks),
+                    &Refund::Requested.as_str(),
                 ],
             )
             .await?;
@@ -260,8 +254,8 @@ impl Store {
         let rows = client
             .query(
                 "select id, amount_fen from refunds where application_id = $1
-                   and status = 'requested'",
-                &[&app.id],
+                   and status = $2",
+                &[&app.id, &Refund::Requested.as_str()],
             )
             .await?;
         Ok(rows
@@ -304,18 +298,26 @@ impl Store {
             )
             .await?;
         let status: String = row.get(0);
-        if status != "requested" {
+        let from = Refund::parse(&status)
+            .ok_or_else(|| StoreError::Encode(format!("unknown refund status {status}")))?;
+        let settles = if outcome.is_ok() {
+            RefundEvent::Succeed
+        } else {
+            RefundEvent::Fail
+        };
+        // Settled before (a redelivery): the machine refuses a second end.
+        let Ok(to) = from.apply(settles) else {
             return Ok(false);
-        }
+        };
         let owed = unkeep(&row.get(1))?;
         let payment_id: Option<Uuid> = row.get(2);
         let mut staged = Staged::default();
         let (event, note) = match &outcome {
             Ok((gateway_ref, at)) => {
                 tx.execute(
-                    "update refunds set status = 'succeeded', gateway_ref = $2, settled_at = $3,
+                    "update refunds set status = $4, gateway_ref = $2, settled_at = $3,
                        updated_at = now() where id = $1",
-                    &[&refund_id, gateway_ref, at],
+                    &[&refund_id, gateway_ref, at, &to.as_str()],
                 )
                 .await?;
                 tx.execute(
@@ -327,9 +329,9 @@ impl Store {
             }
             Err(why) => {
                 tx.execute(
-                    "update refunds set status = 'failed', failure = $2, settled_at = now(),
+                    "update refunds set status = $3, failure = $2, settled_at = now(),
                        updated_at = now() where id = $1",
-                    &[&refund_id, why],
+                    &[&refund_id, why, &to.as_str()],
                 )
                 .await?;
                 ("refund_failed", why.clone())

@@ -101,6 +101,10 @@ pub enum StoreError {
     /// A stored value this code cannot read, or cannot write as JSON.
     #[error("stored data: {0}")]
     Encode(String),
+    /// What a change owes could not be rendered: the application's
+    /// platform has no adapter (it left the settings). Nothing is written.
+    #[error(transparent)]
+    Unrenderable(#[from] baohan_protocol::adapter::UnknownPlatform),
 }
 
 impl StoreError {
@@ -122,7 +126,10 @@ impl StoreError {
                             || c.starts_with("57P")
                     })
             }
-            StoreError::Url(_) | StoreError::Migration { .. } | StoreError::Encode(_) => false,
+            StoreError::Url(_)
+            | StoreError::Migration { .. }
+            | StoreError::Encode(_)
+            | StoreError::Unrenderable(_) => false,
         }
     }
 }

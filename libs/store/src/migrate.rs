@@ -51,6 +51,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "edge_security",
         include_str!("../migrations/0009_edge_security.sql"),
     ),
+    (
+        10,
+        "adapter_names",
+        include_str!("../migrations/0010_adapter_names.sql"),
+    ),
 ];
 
 /// Every migration's version, in order.

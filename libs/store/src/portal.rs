@@ -436,7 +436,7 @@ impl Store {
         gateway_ref: Option<&str>,
         paid_at: DateTime<Utc>,
         actor: &str,
-        owed: impl FnOnce(&AppRow, &PaymentRow) -> Vec<NewCallback>,
+        owed: impl FnOnce(&AppRow, &PaymentRow) -> Result<Vec<NewCallback>, StoreError>,
     ) -> Result<Result<(AppRow, PaymentRow), Refused>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -471,7 +471,7 @@ impl Store {
             confirmed_by: confirmed_by.map(str::to_owned),
             ..payment
         };
-        let callbacks = owed(&app, &paid);
+        let callbacks = owed(&app, &paid)?;
         let mut staged = Staged::default();
         let note = format!("{} {}", paid.channel, paid.amount_fen);
         match applications::step(
@@ -619,7 +619,7 @@ impl Store {
         approve: bool,
         operator: &str,
         reason: &str,
-        owed: impl FnOnce(&AppRow) -> (Vec<NewCallback>, Option<NewNotification>),
+        owed: impl FnOnce(&AppRow) -> Result<(Vec<NewCallback>, Option<NewNotification>), StoreError>,
     ) -> Result<Result<AppRow, Refused>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -634,7 +634,7 @@ impl Store {
         } else {
             Event::Reject
         };
-        let (callbacks, notification) = owed(&app);
+        let (callbacks, notification) = owed(&app)?;
         let mut staged = Staged::default();
         let actor = format!("ops:{operator}");
         let to = match applications::step(

@@ -13,11 +13,12 @@
 //! or claimed) is the state machine's, asked by the store.
 
 use baohan_config::Institution;
-use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
-use baohan_protocol::ely::messages::Ely105;
-use baohan_protocol::fujian::messages::ClaimsNotice;
+use baohan_domain::command::Claim;
+use baohan_domain::details::PersonalField;
+use baohan_domain::field::Field;
+use baohan_protocol::adapter::{self, Adapter};
 use baohan_protocol::money::Fen;
-use baohan_protocol::notices::{self, ClaimStage, Notice, Party};
+use baohan_protocol::notices::{ClaimStage, Notice, Party};
 use baohan_store::applications::{NewCallback, Personal};
 use baohan_store::claims::{ClaimPlan, ClaimRow, PAYEE_ACCOUNT, Subject};
 use chrono::{DateTime, FixedOffset};
@@ -25,64 +26,6 @@ use chrono::{DateTime, FixedOffset};
 /// The personal_data fields a claim keeps for its claimant.
 const CONTACT: &str = "contact";
 const CONTACT_TEL: &str = "contactTel";
-
-/// A claim as either platform makes it.
-#[derive(Debug, Clone)]
-pub struct Demand {
-    /// None: the whole guaranteed amount (Fujian `payeramount` is optional).
-    pub amount_fen: Option<i64>,
-    pub reason: Option<String>,
-    pub payee_account: Option<BankAccount>,
-    pub payee_open_bank: Option<String>,
-    /// ELY: who claims to be the beneficiary (name, code).
-    pub beneficiary: Option<(String, String)>,
-    /// ELY: whose guarantee it claims to be (the supplier's code).
-    pub principal_code: Option<String>,
-    pub contact: PersonName,
-    pub contact_tel: Phone,
-    pub contact_id: Option<IdNumber>,
-}
-
-impl Demand {
-    pub fn fujian(c: &ClaimsNotice) -> Demand {
-        let mut reason = c.reason.clone();
-        let files = c.file_urls();
-        if !files.is_empty() {
-            // The evidence stays where the platform keeps it; its
-            // addresses go with the reason into the timeline.
-            let list = files.join(" ");
-            reason = Some(match reason {
-                Some(r) => format!("{r}（理赔文件: {list}）"),
-                None => format!("理赔文件: {list}"),
-            });
-        }
-        Demand {
-            amount_fen: c.payeramount.map(Fen::get),
-            reason,
-            payee_account: c.payeraccount.clone(),
-            payee_open_bank: None,
-            beneficiary: None,
-            principal_code: None,
-            contact: c.applyusername.clone(),
-            contact_tel: c.applyuserphone.clone(),
-            contact_id: None,
-        }
-    }
-
-    pub fn ely(c: &Ely105) -> Demand {
-        Demand {
-            amount_fen: Some(c.claim_amount.get()),
-            reason: Some(c.claim_reason.clone()),
-            payee_account: Some(c.bank_account.clone()),
-            payee_open_bank: Some(c.open_bank.clone()),
-            beneficiary: Some((c.purchase_name.clone(), c.purchase_soc_code.clone())),
-            principal_code: Some(c.social_credit_code.clone()),
-            contact: c.contract.clone(),
-            contact_tel: c.contract_way.clone(),
-            contact_id: Some(c.contract_cert_code.clone()),
-        }
-    }
-}
 
 /// The institution as the payer; every field is required on the wire.
 pub fn payer(i: &Institution) -> Result<Party, &'static str> {
@@ -103,25 +46,23 @@ pub fn payer(i: &Institution) -> Result<Party, &'static str> {
     })
 }
 
-fn detail(s: &Subject, key: &str) -> String {
-    s.app.details[key].as_str().unwrap_or_default().to_owned()
-}
-
-fn is_ely(s: &Subject) -> bool {
-    s.app.protocol == "ely"
-}
-
-/// The account a Fujian claim is paid to when it names none: the
-/// 招标人's, as the application gave it.
+/// The account a claim is paid to when it names none: the beneficiary's,
+/// as the application gave it.
 fn beneficiary_account(s: &Subject) -> String {
     s.personal
-        .get("tendererbankcode")
+        .get(PersonalField::BeneficiaryAccount.stored_name())
         .cloned()
         .unwrap_or_default()
 }
 
-/// The checks above; `Err` is the refusal's reason, in Chinese.
-pub fn check(s: &Subject, d: &Demand, now: DateTime<FixedOffset>) -> Result<(), String> {
+/// The checks above; `Err` is the refusal's reason, in Chinese, naming the
+/// field as the platform's wire does.
+pub fn check(
+    s: &Subject,
+    c: &Claim,
+    adapter: &dyn Adapter,
+    now: DateTime<FixedOffset>,
+) -> Result<(), String> {
     let tz = baohan_protocol::time::shanghai();
     let (from, to) = (
         s.guarantee.valid_from.with_timezone(&tz),
@@ -134,28 +75,31 @@ pub fn check(s: &Subject, d: &Demand, now: DateTime<FixedOffset>) -> Result<(), 
             to.format("%Y-%m-%d %H:%M:%S")
         ));
     }
-    if let Some(code) = &d.principal_code
-        && code.trim() != s.app.applicant_credit_code
+    let refuse = |field, why: &str| Err(adapter::reason(adapter, field, why));
+    if let Some(code) = &c.principal
+        && code.text().trim() != s.app.applicant_credit_code
     {
-        return Err("socialCreditCode: 被保证人与保函不符".into());
+        return refuse(Field::ClaimPrincipal, "被保证人与保函不符");
     }
-    match (&d.beneficiary, is_ely(s)) {
-        (Some((name, code)), true) => {
-            if name.trim() != detail(s, "purchaseName")
-                || code.trim() != detail(s, "purchaseSocCode")
-            {
-                return Err("purchaseName/purchaseSocCode: 索赔人不是保函受益人".into());
+    let named = &s.app.details.beneficiary;
+    match &c.beneficiary {
+        Some((name, code)) => {
+            if name.trim() != named.name || Some(code.trim()) != named.code.as_deref() {
+                return refuse(Field::ClaimBeneficiary, "索赔人不是保函受益人");
             }
         }
-        _ => {
-            if let Some(account) = &d.payee_account
+        None => {
+            if let Some(account) = &c.payee_account
                 && account.expose().trim() != beneficiary_account(s)
             {
-                return Err("payeraccount: 收款账号不是保函受益人（招标人）的账号".into());
+                return refuse(
+                    Field::ClaimPayeeAccount,
+                    "收款账号不是保函受益人（招标人）的账号",
+                );
             }
         }
     }
-    let amount = d.amount_fen.unwrap_or(s.guarantee.amount_fen);
+    let amount = c.amount.map_or(s.guarantee.amount_fen, Fen::get);
     if amount <= 0 {
         return Err("索赔金额必须大于零".into());
     }
@@ -173,84 +117,66 @@ fn yuan(fen: i64) -> String {
     Fen::new(fen).map_or_else(|| fen.to_string(), Fen::to_yuan)
 }
 
-/// The beneficiary as the callbacks name it.
+/// The beneficiary as the callbacks name it: the application's, paid to
+/// the claim's account (at the claim's bank, else the application's).
 fn beneficiary(s: &Subject, claim: &ClaimRow) -> Party {
-    let contact = claim.personal.get(CONTACT).cloned().unwrap_or_default();
-    let contact_tel = claim.personal.get(CONTACT_TEL).cloned().unwrap_or_default();
-    let (name, org_num, open_bank) = if is_ely(s) {
-        (
-            detail(s, "purchaseName"),
-            detail(s, "purchaseSocCode"),
-            claim.payee_open_bank.clone(),
-        )
+    let named = &s.app.details.beneficiary;
+    let open_bank = if claim.payee_open_bank.is_empty() {
+        named.open_bank.clone().unwrap_or_default()
     } else {
-        let open_bank = if claim.payee_open_bank.is_empty() {
-            detail(s, "tendereropenbank")
-        } else {
-            claim.payee_open_bank.clone()
-        };
-        (detail(s, "zbr"), detail(s, "zbrorgnum"), open_bank)
+        claim.payee_open_bank.clone()
     };
     Party {
-        name,
-        org_num,
-        contact,
-        contact_tel,
+        name: named.name.clone(),
+        org_num: named.code.clone().unwrap_or_default(),
+        contact: claim.personal.get(CONTACT).cloned().unwrap_or_default(),
+        contact_tel: claim.personal.get(CONTACT_TEL).cloned().unwrap_or_default(),
         bank_account: claim.payee_account.clone(),
         open_bank,
     }
 }
 
-fn owed(
-    s: &Subject,
-    claim: &ClaimRow,
-    stage: ClaimStage,
-    payer: &Party,
-    now: DateTime<FixedOffset>,
-) -> Vec<NewCallback> {
+/// What a claim at `stage` owes its platform, as its adapter renders it.
+pub struct Owing<'a> {
+    pub adapter: &'a dyn Adapter,
+    pub payer: &'a Party,
+    pub now: DateTime<FixedOffset>,
+}
+
+fn owed(s: &Subject, claim: &ClaimRow, stage: ClaimStage, o: &Owing) -> Vec<NewCallback> {
     let notice = Notice::Claim {
         guarantee_no: s.guarantee.guarantee_no.clone(),
         stage,
         amount: Fen::new(claim.amount_fen).unwrap_or(Fen::ZERO),
-        payer: payer.clone(),
+        payer: o.payer.clone(),
         beneficiary: beneficiary(s, claim),
     };
-    notices::owed(
-        &s.app.protocol,
-        &s.app.external_no,
-        &notice,
-        &payer.name,
-        now,
-    )
+    o.adapter.render(&s.app.external_no, &notice, o.now)
 }
 
 /// The new claim: checked, with what it owes.
-pub fn plan(s: &Subject, d: &Demand, payer: &Party, now: DateTime<FixedOffset>) -> ClaimPlan {
-    let decision = check(s, d, now);
-    let amount_fen = d.amount_fen.unwrap_or(s.guarantee.amount_fen);
+pub fn plan(s: &Subject, d: &Claim, o: &Owing) -> ClaimPlan {
+    let decision = check(s, d, o.adapter, o.now);
+    let amount_fen = d.amount.map_or(s.guarantee.amount_fen, Fen::get);
     let payee_account = d
         .payee_account
         .as_ref()
         .map(|a| a.expose().trim().to_owned())
         .unwrap_or_else(|| beneficiary_account(s));
-    let payee_name = if is_ely(s) {
-        detail(s, "purchaseName")
-    } else {
-        detail(s, "zbr")
-    };
+    let payee_name = s.app.details.beneficiary.name.clone();
     let mut personal = vec![
         Personal {
             field: CONTACT.into(),
             kind: "person_name",
-            value: d.contact.expose().to_owned(),
+            value: d.claimant.name.expose().to_owned(),
         },
         Personal {
             field: CONTACT_TEL.into(),
             kind: "phone",
-            value: d.contact_tel.expose().to_owned(),
+            value: d.claimant.phone.expose().to_owned(),
         },
     ];
-    if let Some(id) = &d.contact_id {
+    if let Some(id) = &d.claimant.id {
         personal.push(Personal {
             field: "contactId".into(),
             kind: "id_number",
@@ -286,7 +212,7 @@ pub fn plan(s: &Subject, d: &Demand, payer: &Party, now: DateTime<FixedOffset>) 
         payee_account,
         personal,
         decision,
-        callbacks: owed(s, &row, stage, payer, now),
+        callbacks: owed(s, &row, stage, o),
     }
 }
 
@@ -296,8 +222,7 @@ pub fn settled(
     s: &Subject,
     claim: &ClaimRow,
     outcome: &Result<DateTime<FixedOffset>, String>,
-    payer: &Party,
-    now: DateTime<FixedOffset>,
+    o: &Owing,
 ) -> Vec<NewCallback> {
     let stage = match outcome {
         Ok(at) => ClaimStage::Paid { at: *at },
@@ -305,5 +230,5 @@ pub fn settled(
             reason: format!("赔付失败: {why}"),
         },
     };
-    owed(s, claim, stage, payer, now)
+    owed(s, claim, stage, o)
 }

@@ -4,17 +4,17 @@
 //! returns the first receipt for the claim's id, and the settlement is a
 //! no-op once done.
 
-use crate::decide::{self, Demand};
+use crate::decide::{self, Owing};
 use baohan_bus::{Handler, Incoming, Outcome};
+use baohan_domain::command::Command;
 use baohan_gateways::GatewayError;
 use baohan_gateways::payout::{Payouts, Purpose, Transfer};
 use baohan_masking::BankAccount;
-use baohan_protocol::ely::{ElyRequest, Transcode};
-use baohan_protocol::fujian::{FujianRequest, Interface};
+use baohan_protocol::adapter::Adapters;
 use baohan_protocol::notices::Party;
 use baohan_store::Store;
 use baohan_store::claims::{ClaimRow, Opened};
-use baohan_worker::step::{StepError, inbound};
+use baohan_worker::step::{StepError, call};
 use std::sync::Arc;
 
 /// The name this consumer's processed marks go under.
@@ -23,6 +23,8 @@ pub const CONSUMER: &str = "claims";
 pub struct Claims {
     pub store: Store,
     pub payouts: Arc<dyn Payouts>,
+    /// Each platform's adapter: renders what a claim is owed.
+    pub adapters: Adapters,
     /// The institution, as claimsresultnotice names the payer.
     pub payer: Party,
 }
@@ -41,27 +43,24 @@ impl Handler for Claims {
 
 impl Claims {
     pub async fn step(&self, message: &Incoming) -> Result<(), StepError> {
-        let call = inbound(message)?;
-        let unreadable = |e: baohan_protocol::Invalid| StepError::Unreadable(e.to_string());
-        let (guarantee_no, demand) = match call.interface.as_str() {
-            "claimsnotice" => match Interface::Claimsnotice.parse_request(&call.fields) {
-                Ok(FujianRequest::Claimsnotice(c)) => (c.baohanno.clone(), Demand::fujian(&c)),
-                Ok(_) => return Err(StepError::Unreadable("not a claimsnotice".into())),
-                Err(e) => return Err(unreadable(e)),
-            },
-            "ELY105" => match Transcode::Ely105.parse_request(&call.fields) {
-                Ok(ElyRequest::Ely105(c)) => (c.guarantee_id.clone(), Demand::ely(&c)),
-                Ok(_) => return Err(StepError::Unreadable("not an ELY105".into())),
-                Err(e) => return Err(unreadable(e)),
-            },
-            other => return Err(StepError::Unreadable(format!("interface {other}"))),
+        let call = call(message)?;
+        let Command::Claim(claim) = &call.command else {
+            return Err(StepError::Unreadable(format!(
+                "{} is not a claim",
+                call.command.kind()
+            )));
         };
+        let guarantee_no = &claim.guarantee_no;
         let platform = call.platform_id.as_str();
-        let now = baohan_protocol::time::now();
+        let owing = Owing {
+            adapter: self.adapters.get(platform)?,
+            payer: &self.payer,
+            now: baohan_protocol::time::now(),
+        };
         let opened = self
             .store
-            .open_claim(CONSUMER, message.id, platform, &guarantee_no, |s| {
-                decide::plan(s, &demand, &self.payer, now)
+            .open_claim(CONSUMER, message.id, platform, guarantee_no, |s| {
+                decide::plan(s, claim, &owing)
             })
             .await?;
         match &opened {
@@ -82,14 +81,14 @@ impl Claims {
                 return Err(StepError::NotYet(format!("guarantee {guarantee_no}")));
             }
         }
-        for claim in self.store.claims_to_pay(platform, &guarantee_no).await? {
-            self.pay(claim).await?;
+        for claim in self.store.claims_to_pay(platform, guarantee_no).await? {
+            self.pay(platform, claim).await?;
         }
         Ok(())
     }
 
     /// 见索即付: pays an accepted claim and records the outcome.
-    async fn pay(&self, claim: ClaimRow) -> Result<(), StepError> {
+    async fn pay(&self, platform: &str, claim: ClaimRow) -> Result<(), StepError> {
         let transfer = Transfer {
             reference: claim.id,
             purpose: Purpose::Claim,
@@ -107,11 +106,15 @@ impl Claims {
             .as_ref()
             .map(|(_, at)| at.with_timezone(&tz).fixed_offset())
             .map_err(Clone::clone);
-        let now = baohan_protocol::time::now();
+        let owing = Owing {
+            adapter: self.adapters.get(platform)?,
+            payer: &self.payer,
+            now: baohan_protocol::time::now(),
+        };
         let settled = self
             .store
             .settle_claim(claim.id, outcome, |s, c| {
-                decide::settled(s, c, &told, &self.payer, now)
+                decide::settled(s, c, &told, &owing)
             })
             .await?;
         tracing::info!(claim = %claim.id, amount_fen = claim.amount_fen, ?settled, "claim settled");

@@ -1,4 +1,5 @@
-//! Claims (索赔): consumes claimsnotice and ELY105 from the `claims` queue.
+//! Claims (索赔): consumes the claims (`command.claim`: claimsnotice,
+//! ELY105, or any platform's) from the `claims` queue.
 //! A claim is checked against its guarantee (in force, the beneficiary,
 //! the amount), recorded accepted or refused with its callback, then paid
 //! on first demand (见索即付) through the payout provider, and the result
@@ -46,6 +47,7 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
     let claims = Claims {
         store: base.store(),
         payouts: Arc::new(Sandbox::new(&settings.payouts.sandbox_ledger)),
+        adapters: settings.adapters(),
         payer,
     };
     Ok(base.serve(claims))

@@ -10,7 +10,8 @@
 use crate::State;
 use crate::refusal::Refusal;
 use baohan_bus::message::Outgoing;
-use baohan_bus::{BusError, Command, Exchange, InboundCall, Protocol};
+use baohan_bus::{BusError, Exchange, Inbound, Protocol, Wire};
+use baohan_domain::command::Command;
 use baohan_gm::sm3;
 use baohan_protocol::wire::{Map, Value};
 use baohan_store::inbound::{NewInbound, Recorded};
@@ -33,8 +34,11 @@ pub struct Call<'a> {
     /// The wire field that identifies the request, and its value; `None`
     /// where the spec has no such key and the content is the identity.
     pub key: Option<(&'static str, String)>,
-    /// The decrypted business fields.
+    /// The decrypted wire fields, as validated: the journal's and the
+    /// audit's.
     pub fields: Map,
+    /// What the call asks, in the domain's terms: what the workers read.
+    pub command: Command,
     pub msgcode: Option<&'a str>,
     /// For applications: the Payurl token the reply carries.
     pub pay_token: Option<String>,
@@ -148,14 +152,17 @@ pub async fn accept(
         Recorded::KeyConflict => return Err(Refusal::Conflict { field: key_field }),
         Recorded::MsgcodeReused => return Err(Refusal::MsgcodeReused),
     };
-    let command = Command::Inbound(InboundCall {
+    let command = Inbound::V2(baohan_bus::Call {
         platform_id: call.platform_id.to_owned(),
         protocol: call.protocol,
-        interface: call.interface.to_owned(),
         received_at: baohan_protocol::time::now().to_rfc3339(),
         dedupe_key,
-        fields: call.fields,
+        command: call.command,
         pay_token: call.pay_token,
+        wire: Wire {
+            interface: call.interface.to_owned(),
+            fields: call.fields,
+        },
     });
     let message = Outgoing::command(id, &command).map_err(|e| {
         tracing::error!(error = %e, "command does not serialise");

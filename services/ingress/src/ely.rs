@@ -8,6 +8,7 @@ use crate::refusal::Refusal;
 use crate::{Seen, State};
 use baohan_bus::Protocol;
 use baohan_config::PlatformKind;
+use baohan_domain::command::Command;
 use baohan_protocol::Provider;
 use baohan_protocol::ely::{self, ElyRequest, ResponseCode, Transcode, codec};
 use baohan_protocol::wire::{Map, WireMessage};
@@ -106,9 +107,11 @@ pub async fn handle(
             return Err(Refusal::NotServed(transcode.code().into()));
         }
     };
+    let command = ely::to_command(&opened.request)
+        .ok_or_else(|| Refusal::NotServed(transcode.code().into()))?;
     // ELY101 has no Payurl on the wire, but the bidder still pays through
     // the portal: the token travels in the command.
-    let pay_token = (transcode == Transcode::Ely101).then(accept::new_pay_token);
+    let pay_token = matches!(command, Command::Apply(_)).then(accept::new_pay_token);
     let reply = ok_response();
     let call = Call {
         platform_id,
@@ -116,6 +119,7 @@ pub async fn handle(
         interface: transcode.code(),
         key,
         fields: opened.request.to_map(),
+        command,
         msgcode: Some(&opened.msgcode),
         pay_token,
         trace,

@@ -116,6 +116,8 @@ pub async fn handle(
             return Err(Refusal::NotServed(interface.name().into()));
         }
     };
+    let command =
+        fujian::to_command(&request).ok_or_else(|| Refusal::NotServed(interface.name().into()))?;
     let mut fields = request.to_map();
     for (k, v) in extras {
         fields.entry(k).or_insert(v);
@@ -126,6 +128,7 @@ pub async fn handle(
         interface: interface.name(),
         key,
         fields,
+        command,
         msgcode: None,
         pay_token,
         trace,

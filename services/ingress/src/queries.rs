@@ -100,8 +100,14 @@ pub async fn check(state: &State, platform_id: &str, check: Check<'_>) -> Result
                     "baohanno {baohanno}: not the guarantee of applyno {applyno}"
                 )));
             }
-            guarantee_allows(&g, GuaranteeEvent::Surrender, "baohanno")?;
-            no_open_claim(state, platform_id, &g, "baohanno").await
+            may_end(
+                state,
+                platform_id,
+                &g,
+                GuaranteeEvent::Surrender,
+                "baohanno",
+            )
+            .await
         }
         Check::Claim {
             guarantee_no,
@@ -126,26 +132,31 @@ pub async fn check(state: &State, platform_id: &str, check: Check<'_>) -> Result
         }
         Check::Invalidate { guarantee_no } => {
             let g = issued(state, platform_id, guarantee_no, "guaranteeId").await?;
-            guarantee_allows(&g, GuaranteeEvent::Invalidate, "guaranteeId")?;
-            no_open_claim(state, platform_id, &g, "guaranteeId").await
+            may_end(
+                state,
+                platform_id,
+                &g,
+                GuaranteeEvent::Invalidate,
+                "guaranteeId",
+            )
+            .await
         }
     }
 }
 
-/// A claim being paid decides how the guarantee ends.
-async fn no_open_claim(
+/// The domain's rule for an end: the guarantee's state allows it and no
+/// claim on it is open.
+async fn may_end(
     state: &State,
     platform_id: &str,
     g: &IssuedGuarantee,
+    event: GuaranteeEvent,
     field: &str,
 ) -> Result<(), Refusal> {
-    if state.store.claim_open(platform_id, &g.guarantee_no).await? {
-        return Err(Refusal::IllegalState(format!(
-            "{field} {}: 该保函有索赔正在处理，不能办理",
-            g.guarantee_no
-        )));
-    }
-    Ok(())
+    let open = state.store.claim_open(platform_id, &g.guarantee_no).await?;
+    guarantee::may_end(guarantee_status(g)?, event, open)
+        .map(drop)
+        .map_err(|e| Refusal::IllegalState(format!("{field} {}: {}", g.guarantee_no, e.zh())))
 }
 
 async fn issued(
@@ -166,17 +177,6 @@ fn guarantee_status(g: &IssuedGuarantee) -> Result<Guarantee, Refusal> {
         tracing::error!(status = g.status, "unknown guarantee status in the store");
         Refusal::Internal
     })
-}
-
-fn guarantee_allows(
-    g: &IssuedGuarantee,
-    event: GuaranteeEvent,
-    field: &str,
-) -> Result<(), Refusal> {
-    guarantee_status(g)?
-        .apply(event)
-        .map(drop)
-        .map_err(|e| Refusal::IllegalState(format!("{field} {}: {}", g.guarantee_no, e.zh())))
 }
 
 /// getbaohaninfo: every field of the spec, from the issued guarantee, the
@@ -246,9 +246,11 @@ fn baohan_info(
             _ => "网银支付",
         }
         .into(),
-        tbysq: f.app.details["tbyxq"]
-            .as_u64()
-            .map(|d| format!("{d}天"))
+        tbysq: f
+            .app
+            .details
+            .bid()
+            .map(|b| format!("{}天", b.validity_days))
             .unwrap_or_default(),
         servicebegintime: at(f.guarantee.valid_from),
         serviceendtime: at(f.guarantee.valid_to),

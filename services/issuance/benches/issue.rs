@@ -34,6 +34,7 @@ fn context() -> Context {
             )
             .unwrap(),
         ),
+        adapters: settings.adapters(),
     }
 }
 
@@ -41,7 +42,7 @@ fn application() -> AppRow {
     AppRow {
         id: uuid::Uuid::new_v4(),
         platform_id: "ely-demo".into(),
-        protocol: "ely".into(),
+        protocol: baohan_domain::Protocol::Ely,
         external_no: "ZCLY2026041500000731".into(),
         status: Status::Paid,
         applicant_name: "福建榕信示范信息技术有限公司".into(),
@@ -50,11 +51,13 @@ fn application() -> AppRow {
         project_name: Some("示范信息化运维服务项目".into()),
         guarantee_amount_fen: 11_980_000,
         premium_fen: Some(23_960),
-        details: json!({
-            "bidCode": "FJZC-2026-0415-01", "bidName": "第一包",
+        details: baohan_domain::details::Details::from_json(&json!({
+            "section": "FJZC-2026-0415-01", "bidCode": "FJZC-2026-0415-01", "bidName": "第一包",
             "purchaseName": "福州市示范采购中心", "purchaseSocCode": "12350100MB0123456X",
-            "guaranteeMonths": 12,
-        }),
+            "guaranteeMonths": 12, "bidAmountFen": 11_980_000, "purchaseNature": "服务类",
+            "needPaper": "0", "decision": {"outcome": "approve"},
+        }))
+        .unwrap(),
         created_at: chrono::Utc::now(),
     }
 }

@@ -2,14 +2,15 @@
 //! the terms, the documents and the callbacks. Pure, so the rules are
 //! tested without a database.
 
+use baohan_domain::command::Terms as Asked;
 use baohan_letter::pdf::{self, Typeface};
 use baohan_letter::{Form, Kind, Party, Terms, md5_upper, xml};
+use baohan_protocol::adapter::{Adapters, UnknownPlatform};
 use baohan_protocol::money::Fen;
-use baohan_protocol::notices::{self, Notice};
+use baohan_protocol::notices::Notice;
 use baohan_store::applications::AppRow;
 use baohan_store::issuance::{Issue, IssuedDocument};
 use chrono::{DateTime, Duration, FixedOffset, Months, NaiveDate, NaiveTime, TimeZone};
-use serde_json::Value;
 
 /// What issuing needs besides the application.
 #[derive(Clone)]
@@ -20,6 +21,8 @@ pub struct Context {
     pub face: Typeface,
     /// Signs the letter with the institution's certificate.
     pub signer: std::sync::Arc<baohan_pdfsign::Signer>,
+    /// Each platform's adapter: renders what an issue is owed.
+    pub adapters: Adapters,
 }
 
 /// Why a guarantee could not be made. Each is about the application's
@@ -33,6 +36,8 @@ pub enum MakeError {
     Pdf(#[from] pdf::PdfError),
     #[error("signing the letter: {0}")]
     Sign(#[from] baohan_pdfsign::SignError),
+    #[error(transparent)]
+    Platform(#[from] UnknownPlatform),
 }
 
 /// `LYBH20260417000019`: the kind's prefix, the issue date, the serial.
@@ -41,58 +46,44 @@ pub fn guarantee_no(prefix: &str, issued_at: &DateTime<FixedOffset>, serial: i64
     format!("{prefix}{}{serial:06}", issued_at.format("%Y%m%d"))
 }
 
-fn text<'a>(details: &'a Value, key: &str) -> Option<&'a str> {
-    details[key].as_str().filter(|s| !s.is_empty())
-}
-
 fn day_start(d: NaiveDate, tz: FixedOffset) -> Option<DateTime<FixedOffset>> {
     tz.from_local_datetime(&d.and_time(NaiveTime::MIN)).single()
 }
 
 /// The guarantee's period.
 ///
-/// - Fujian (bid): from the issue until the bid validity ends, `tbyxq`
-///   days after the bid opening (`kaibiaotime`).
-/// - ELY (performance): the dates asked for (the first day's start to the
-///   last day's end), or else `guaranteeDate` months from the issue day.
+/// - A bid guarantee: from the issue until the bid validity ends, its days
+///   after the bid opening.
+/// - A performance guarantee: the dates asked for (the first day's start to
+///   the last day's end), or else its months from the issue day.
 pub fn validity(
     app: &AppRow,
     issued_at: DateTime<FixedOffset>,
 ) -> Result<(DateTime<FixedOffset>, DateTime<FixedOffset>), String> {
-    let d = &app.details;
     let tz = *issued_at.offset();
     let last_second = Duration::seconds(1);
-    match app.protocol.as_str() {
-        "fujian" => {
-            let opening = text(d, "kaibiaotime")
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .ok_or("kaibiaotime missing from the application")?;
-            let days = d["tbyxq"].as_i64().ok_or("tbyxq missing")?;
-            let end = opening + Duration::days(days);
+    match &app.details.terms {
+        Asked::Bid(b) => {
+            let end = b.bid_opening + Duration::days(i64::from(b.validity_days));
             if end <= issued_at {
                 return Err(format!("the bid validity ended at {end}, before the issue"));
             }
             Ok((issued_at, end.with_timezone(&tz)))
         }
-        _ => {
-            let date = |k: &str| text(d, k).and_then(|t| t.parse::<NaiveDate>().ok());
-            let (start, end) = match (date("guaranteeStartDate"), date("guaranteeEndDate")) {
-                (Some(s), Some(e)) => (s, e.succ_opt().ok_or("guaranteeEndDate")?),
+        Asked::Performance(p) => {
+            let (start, end) = match (p.start, p.end) {
+                (Some(s), Some(e)) => (s, e.succ_opt().ok_or("the period's end")?),
                 _ => {
-                    let months = d["guaranteeMonths"]
-                        .as_u64()
-                        .and_then(|m| u32::try_from(m).ok())
-                        .ok_or("guaranteeDate missing")?;
                     let s = issued_at.date_naive();
                     (
                         s,
-                        s.checked_add_months(Months::new(months))
-                            .ok_or("guaranteeDate out of range")?,
+                        s.checked_add_months(Months::new(p.months))
+                            .ok_or("the period's months are out of range")?,
                     )
                 }
             };
-            let from = day_start(start, tz).ok_or("guaranteeStartDate")?;
-            let to = day_start(end, tz).ok_or("guaranteeEndDate")? - last_second;
+            let from = day_start(start, tz).ok_or("the period's start")?;
+            let to = day_start(end, tz).ok_or("the period's end")? - last_second;
             Ok((from, to))
         }
     }
@@ -107,22 +98,13 @@ pub fn terms(
 ) -> Result<Terms, String> {
     let d = &app.details;
     let (valid_from, valid_to) = validity(app, issued_at)?;
-    let (kind, beneficiary, code_key, section_code, section_name) = match app.protocol.as_str() {
-        "fujian" => (
-            Kind::Bid,
-            text(d, "zbr"),
-            "zbrorgnum",
-            text(d, "biaoduanno"),
-            text(d, "biaoduanname"),
-        ),
-        _ => (
-            Kind::Performance,
-            text(d, "purchaseName"),
-            "purchaseSocCode",
-            text(d, "bidCode"),
-            text(d, "bidName"),
-        ),
+    let kind = match &d.terms {
+        Asked::Bid(_) => Kind::Bid,
+        Asked::Performance(_) => Kind::Performance,
     };
+    if d.beneficiary.name.is_empty() {
+        return Err("the beneficiary is missing".into());
+    }
     Ok(Terms {
         kind,
         guarantee_no,
@@ -133,14 +115,14 @@ pub fn terms(
             credit_code: Some(app.applicant_credit_code.clone()),
         },
         beneficiary: Party {
-            name: beneficiary.ok_or("the beneficiary is missing")?.to_owned(),
-            credit_code: text(d, code_key).map(str::to_owned),
+            name: d.beneficiary.name.clone(),
+            credit_code: d.beneficiary.code.clone().filter(|c| !c.is_empty()),
         },
         guarantor: cx.institution.clone(),
         project_code: app.project_code.clone().unwrap_or_default(),
         project_name: app.project_name.clone().unwrap_or_default(),
-        section_code: section_code.unwrap_or_default().to_owned(),
-        section_name: section_name.unwrap_or_default().to_owned(),
+        section_code: d.section.clone(),
+        section_name: d.section_name.clone(),
         amount_fen: u64::try_from(app.guarantee_amount_fen).map_err(|_| "negative amount")?,
         valid_from,
         valid_to,
@@ -157,9 +139,10 @@ pub fn make(
     issued_at: DateTime<FixedOffset>,
 ) -> Result<Issue, MakeError> {
     let data = |e: String| MakeError::Data(app.external_no.clone(), e);
-    let prefix = match app.protocol.as_str() {
-        "fujian" => &cx.bid_prefix,
-        _ => &cx.performance_prefix,
+    let adapter = cx.adapters.get(&app.platform_id)?;
+    let prefix = match &app.details.terms {
+        Asked::Bid(_) => &cx.bid_prefix,
+        Asked::Performance(_) => &cx.performance_prefix,
     };
     let no = guarantee_no(prefix, &issued_at, serial);
     let t = terms(app, cx, no.clone(), issued_at).map_err(data)?;
@@ -194,7 +177,7 @@ pub fn make(
         valid_from: t.valid_from,
         valid_to: t.valid_to,
         issued_at,
-        institution: cx.institution.clone(),
+        principal: app.applicant_name.clone(),
     };
     Ok(Issue {
         guarantee_no: no.clone(),
@@ -212,21 +195,17 @@ pub fn make(
                 form,
             ),
         ],
-        callbacks: notices::owed(
-            &app.protocol,
-            &app.external_no,
-            &notice,
-            &cx.institution,
-            issued_at,
-        ),
+        callbacks: adapter.render(&app.external_no, &notice, issued_at),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use baohan_domain::Protocol;
     use baohan_domain::application::Status;
-    use serde_json::json;
+    use baohan_domain::details::Details;
+    use serde_json::{Value, json};
 
     fn at(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<FixedOffset> {
         baohan_protocol::time::shanghai()
@@ -234,11 +213,33 @@ mod tests {
             .unwrap()
     }
 
-    fn app(protocol: &str, details: Value) -> AppRow {
+    /// A row as the first release wrote it: the wire's keys, read by the
+    /// one accessor.
+    fn details(mut v1: Value, more: Value) -> Details {
+        for (k, v) in more.as_object().unwrap() {
+            v1[k] = v.clone();
+        }
+        v1["section"] = json!("S1");
+        v1["decision"] = json!({"outcome": "approve"});
+        Details::from_json(&v1).unwrap()
+    }
+
+    fn bid(more: Value) -> Details {
+        details(json!({"zbr": "某招标人", "reckonpriceFen": 1}), more)
+    }
+
+    fn performance(more: Value) -> Details {
+        details(
+            json!({"purchaseName": "某采购人", "bidAmountFen": 1, "guaranteeMonths": 12}),
+            more,
+        )
+    }
+
+    fn app(protocol: Protocol, details: Details) -> AppRow {
         AppRow {
             id: uuid::Uuid::nil(),
             platform_id: format!("{protocol}-demo"),
-            protocol: protocol.into(),
+            protocol,
             external_no: "A-1".into(),
             status: Status::Paid,
             applicant_name: "福建榕信示范信息技术有限公司".into(),
@@ -267,8 +268,8 @@ mod tests {
     #[test]
     fn a_bid_guarantee_runs_until_the_bid_validity_ends() {
         let a = app(
-            "fujian",
-            json!({"kaibiaotime": "2026-04-20T09:30:00+08:00", "tbyxq": 90, "zbr": "某招标人"}),
+            Protocol::Fujian,
+            bid(json!({"kaibiaotime": "2026-04-20T09:30:00+08:00", "tbyxq": 90})),
         );
         let issued = at(2026, 4, 17, 10, 0, 0);
         let (from, to) = validity(&a, issued).unwrap();
@@ -281,19 +282,26 @@ mod tests {
     #[test]
     fn a_performance_guarantee_runs_for_the_dates_asked_or_the_months() {
         let given = app(
-            "ely",
-            json!({"guaranteeStartDate": "2026-04-20", "guaranteeEndDate": "2027-04-19", "guaranteeMonths": 12}),
+            Protocol::Ely,
+            performance(
+                json!({"guaranteeStartDate": "2026-04-20", "guaranteeEndDate": "2027-04-19"}),
+            ),
         );
         let issued = at(2026, 4, 17, 10, 36, 52);
         assert_eq!(
             validity(&given, issued).unwrap(),
             (at(2026, 4, 20, 0, 0, 0), at(2027, 4, 19, 23, 59, 59))
         );
-        let months = app("ely", json!({"guaranteeMonths": 12}));
+        let months = app(Protocol::Ely, performance(json!({})));
         assert_eq!(
             validity(&months, issued).unwrap(),
             (at(2026, 4, 17, 0, 0, 0), at(2027, 4, 16, 23, 59, 59))
         );
-        assert!(validity(&app("ely", json!({})), issued).is_err());
+        // A row without its months cannot be read at all, so never issued.
+        assert!(
+            Details::from_json(&json!({"section": "S1", "purchaseName": "p",
+            "bidAmountFen": 1, "decision": {"outcome": "approve"}}))
+            .is_err()
+        );
     }
 }

@@ -63,6 +63,7 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
             performance_prefix: i.performance_prefix.clone(),
             face,
             signer: std::sync::Arc::new(signer),
+            adapters: settings.adapters(),
         },
     };
     Ok(base.serve(issuer))

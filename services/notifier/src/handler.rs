@@ -9,9 +9,10 @@
 
 use crate::limits::{Admit, Limits};
 use crate::schedule::Schedule;
-use crate::wire::{self, Verdict};
+use crate::wire;
 use baohan_bus::{Event, Handler, Incoming, Outcome};
-use baohan_config::{Platform, Platforms};
+use baohan_protocol::adapter::{Adapter, Adapters, Prepared, Verdict};
+use baohan_protocol::notices::Owed;
 use baohan_store::Store;
 use baohan_store::delivery::{Attempt, Due, Next, Step};
 use baohan_telemetry::metrics::{HistogramVec, IntCounterVec, IntGaugeVec};
@@ -23,7 +24,8 @@ const MAX_ANSWER: usize = 64 << 10;
 
 pub struct Notifier {
     pub store: Store,
-    pub platforms: Platforms,
+    /// Each platform's adapter: seals its callbacks, judges its answers.
+    pub adapters: Adapters,
     pub http: reqwest::Client,
     pub schedule: Schedule,
     /// Attempts by platform, interface and outcome.
@@ -45,17 +47,16 @@ impl Handler for Notifier {
         let Event::Callback(due) = event else {
             return Outcome::Reject("not a callback event".into());
         };
-        let Some(platform) = self.platforms.by_id(&due.platform_id) else {
+        let Ok(adapter) = self.adapters.get(&due.platform_id) else {
             return Outcome::Reject(format!("unknown platform {}", due.platform_id));
         };
-        self.drain(platform, &due.subject).await
+        self.drain(&due.platform_id, adapter, &due.subject).await
     }
 }
 
 impl Notifier {
     /// Delivers the application's callbacks from its head.
-    pub async fn drain(&self, platform: &Platform, subject: &str) -> Outcome {
-        let id = platform.id.as_str();
+    pub async fn drain(&self, id: &str, adapter: &dyn Adapter, subject: &str) -> Outcome {
         loop {
             // The breaker is asked once the slot is ours: attempts queued
             // for a slot when it opened must not go.
@@ -66,7 +67,7 @@ impl Notifier {
             }
             let step = self
                 .store
-                .deliver_head(id, subject, |due| self.attempt(platform, due))
+                .deliver_head(id, subject, |due| self.attempt(id, adapter, due))
                 .await;
             drop(permit);
             match &step {
@@ -128,15 +129,19 @@ impl Notifier {
         }
     }
 
-    async fn attempt(&self, platform: &Platform, due: Due) -> Attempt {
+    async fn attempt(&self, platform: &str, adapter: &dyn Adapter, due: Due) -> Attempt {
         let started_at = Utc::now();
         let clock = Instant::now();
-        let request = match wire::prepare(platform, &due.interface, &due.payload, started_at) {
+        let owed = Owed {
+            interface: due.interface.clone(),
+            payload: due.payload.clone(),
+        };
+        let request = match adapter.seal(&owed, started_at) {
             Ok(r) => r,
             // A payload that cannot be sealed never will be: dead at once,
             // for an operator.
             Err(e) => {
-                tracing::error!(callback = %due.id, platform = %platform.id, error = %e, "callback cannot be sent");
+                tracing::error!(callback = %due.id, platform, error = %e, "callback cannot be sent");
                 return Attempt {
                     started_at,
                     duration_ms: 0,
@@ -147,13 +152,14 @@ impl Notifier {
                 };
             }
         };
-        let (outcome, http_status, detail, retry_after) = self.send(platform, request).await;
+        let (outcome, http_status, detail, retry_after) =
+            self.send(platform, adapter, request).await;
         let elapsed = clock.elapsed();
         self.latency
-            .with_label_values(&[platform.id.as_str()])
+            .with_label_values(&[platform])
             .observe(elapsed.as_secs_f64());
         self.deliveries
-            .with_label_values(&[platform.id.as_str(), &due.interface, outcome])
+            .with_label_values(&[platform, &due.interface, outcome])
             .inc();
         let next = if outcome == "delivered" {
             Next::Delivered
@@ -162,7 +168,7 @@ impl Notifier {
                 .after_failure(due.tries + 1, due.since, Utc::now(), retry_after, jitter())
         };
         if next != Next::Delivered {
-            tracing::warn!(callback = %due.id, platform = %platform.id, interface = %due.interface, outcome, ?next, "callback attempt failed");
+            tracing::warn!(callback = %due.id, platform, interface = %due.interface, outcome, ?next, "callback attempt failed");
         }
         Attempt {
             started_at,
@@ -177,8 +183,9 @@ impl Notifier {
     /// POSTs and classifies: `(outcome, http status, detail, Retry-After)`.
     async fn send(
         &self,
-        platform: &Platform,
-        request: wire::Prepared,
+        platform: &str,
+        adapter: &dyn Adapter,
+        request: Prepared,
     ) -> (&'static str, Option<i32>, Option<String>, Option<Duration>) {
         let sent = self
             .http
@@ -241,7 +248,7 @@ impl Notifier {
                 .get("location")
                 .map(|v| wire::excerpt(v.as_bytes()))
                 .unwrap_or_default();
-            tracing::warn!(platform = %platform.id, status = status.as_u16(), %location, "callback answered with a redirect; not followed");
+            tracing::warn!(platform, status = status.as_u16(), %location, "callback answered with a redirect; not followed");
             return (
                 "redirect",
                 http_status,
@@ -257,7 +264,7 @@ impl Notifier {
                 retry_after,
             );
         }
-        match wire::judge(platform, &body) {
+        match adapter.judge(&body) {
             Verdict::Delivered => ("delivered", http_status, None, None),
             Verdict::Refused(why) => (
                 "refused",

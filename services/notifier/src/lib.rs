@@ -1,11 +1,12 @@
 //! The notifier: consumes `{p}.notifier` (the `callback.*` events the
-//! outbox publishes), signs each callback as its platform expects, POSTs
+//! outbox publishes), has each callback sealed by its platform's adapter,
+//! POSTs
 //! it, and keeps trying on the configured schedule through the delay
 //! queues, one application's callbacks at a time, in order.
 //!
 //! # Layout
-//! - [`wire`]: a callback row to the platform's request, its answer to a
-//!   verdict.
+//! - [`wire`]: what is kept of an answer (sealing and judging are the
+//!   platform's adapter's, `baohan_protocol::adapter`).
 //! - [`schedule`]: when to try again, and when to give up.
 //! - [`limits`]: each platform's breaker, concurrency and rate.
 //! - [`handler`]: one wake-up: the application's callbacks from its head.
@@ -56,6 +57,16 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartError> {
+        let adapters = settings.adapters();
+        Application::build_with(settings, adapters).await
+    }
+
+    /// With the adapters given: the settings' platforms and any adapter
+    /// built outside this workspace (`Adapters::with`).
+    pub async fn build_with(
+        settings: Settings,
+        adapters: baohan_protocol::adapter::Adapters,
+    ) -> Result<Application, StartError> {
         baohan_telemetry::install_tls_provider();
         let store = Store::connect(&settings.database)?;
         baohan_store::migrate::migrate(&store).await?;
@@ -110,7 +121,7 @@ impl Application {
             },
             notifier: Arc::new(Notifier {
                 store: store.publishing_to(publisher.clone()),
-                platforms: settings.platforms,
+                adapters,
                 http,
                 schedule,
                 deliveries,

@@ -3,11 +3,12 @@
 //! maps to an HTTP status and a JSON error in one place.
 
 use crate::State;
+use baohan_domain::command::PayLink;
+use baohan_domain::details::PersonalField;
 use baohan_domain::profile::{FieldProblem, Profile};
 use baohan_gateways::GatewayError;
 use baohan_gateways::payment::Charge;
-use baohan_protocol::ely::messages::PayType;
-use baohan_protocol::notices::{self, Notice};
+use baohan_protocol::notices::{Notice, PaidBy};
 use baohan_store::StoreError;
 use baohan_store::applications::{AppRow, NewCallback};
 use baohan_store::portal::{
@@ -374,9 +375,13 @@ pub async fn pay(state: &State, token: &str, provider: &str) -> Result<Paid, Pro
     }
 }
 
-/// ELY102 `05`: both channels are bank transfers from the basic account
-/// (网银转账, `01`); Fujian owes nothing for a payment.
-fn owed_for_payment(state: &State, app: &AppRow, p: &PaymentRow) -> Vec<NewCallback> {
+/// Both channels are bank transfers from the basic account (ELY102 `05`,
+/// 网银转账 `01`; Fujian has no callback for a payment).
+fn owed_for_payment(
+    state: &State,
+    app: &AppRow,
+    p: &PaymentRow,
+) -> Result<Vec<NewCallback>, StoreError> {
     let at = p
         .paid_at
         .unwrap_or_else(chrono::Utc::now)
@@ -384,15 +389,10 @@ fn owed_for_payment(state: &State, app: &AppRow, p: &PaymentRow) -> Vec<NewCallb
     let notice = Notice::Paid {
         at,
         amount: baohan_protocol::Fen::new(p.amount_fen).unwrap_or(baohan_protocol::Fen::ZERO),
-        pay_type: PayType::BankTransfer,
+        by: PaidBy::BankTransfer,
     };
-    notices::owed(
-        &app.protocol,
-        &app.external_no,
-        &notice,
-        &state.institution,
-        baohan_protocol::time::now(),
-    )
+    let adapter = state.adapters.get(&app.platform_id)?;
+    Ok(adapter.render(&app.external_no, &notice, baohan_protocol::time::now()))
 }
 
 /// Ops, the maker: a transfer seen on the bank statement, recorded. The
@@ -446,7 +446,7 @@ pub async fn decide(
         .application(baohan_store::applications::Find::Id(application_id))
         .await?
     {
-        Some(app) if app.protocol == "ely" && approve => {
+        Some(app) if app.details.pay_link == PayLink::Sms && approve => {
             state
                 .store
                 .pay_token_of(&app.platform_id, &app.external_no)
@@ -465,17 +465,14 @@ pub async fn decide(
                     reason: reason.to_owned(),
                 }
             };
-            let owed = notices::owed(
-                &app.protocol,
-                &app.external_no,
-                &notice,
-                &state.institution,
-                now,
-            );
+            let owed = state
+                .adapters
+                .get(&app.platform_id)?
+                .render(&app.external_no, &notice, now);
             let sms = token
                 .as_deref()
                 .map(|t| underwriting_sms(state, &app.external_no, app.premium_fen, t));
-            (owed, sms)
+            Ok((owed, sms))
         })
         .await??;
     Ok(decided)
@@ -488,7 +485,7 @@ fn underwriting_sms(
     token: &str,
 ) -> baohan_store::applications::NewNotification {
     baohan_store::applications::NewNotification {
-        recipient_field: "contactsWay",
+        recipient_field: PersonalField::ContactPhone.stored_name(),
         body: baohan_gateways::sms::payment_link_text(
             &state.institution,
             &state.portal_base_url,

@@ -165,7 +165,7 @@ pub fn view_json(v: &PortalView) -> Value {
         "applicant_name": a.applicant_name,
         "project_code": a.project_code,
         "project_name": a.project_name,
-        "section": a.details.get("section"),
+        "section": a.details.section,
         "guarantee_amount_fen": a.guarantee_amount_fen,
         "guarantee_amount": yuan(a.guarantee_amount_fen),
         "premium_fen": a.premium_fen,
@@ -192,11 +192,7 @@ fn payment_json(p: &PaymentRow) -> Value {
 /// The rule that rejected it, for the bidder.
 pub fn rejection_reason(v: &PortalView) -> Option<String> {
     (v.app.status == Status::Rejected)
-        .then(|| {
-            v.app.details["decision"]["reason"]
-                .as_str()
-                .map(str::to_owned)
-        })
+        .then(|| v.app.details.decision.reason().map(str::to_owned))
         .flatten()
 }
 

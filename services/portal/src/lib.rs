@@ -54,6 +54,8 @@ pub struct State {
     pub gateway: Arc<dyn PaymentGateway>,
     pub sms: Arc<dyn SmsGateway>,
     pub institution: String,
+    /// Each platform's adapter: renders what a payment or a decision owes.
+    pub adapters: baohan_protocol::adapter::Adapters,
     pub portal_base_url: String,
     pub max_upload: u64,
     /// Who may use the ops API, each with a token and roles.
@@ -103,6 +105,7 @@ impl Application {
                 store,
                 gateway: Arc::new(Sandbox::default()),
                 sms,
+                adapters: settings.adapters(),
                 institution: settings.institution.name,
                 portal_base_url: settings.ingress.portal_base_url,
                 max_upload: settings.portal.max_upload_bytes,

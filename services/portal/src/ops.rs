@@ -311,7 +311,7 @@ async fn application(state: &State, platform: &str, external_id: &str) -> Result
         "applicant_name": app.applicant_name,
         "guarantee_amount_fen": app.guarantee_amount_fen,
         "premium_fen": app.premium_fen,
-        "details": app.details,
+        "details": app.details.to_json(),
         "portal_url": portal_url,
         "missing": bidder.as_ref().map(|b| b["missing"].clone()),
         "timeline": timeline,

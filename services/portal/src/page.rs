@@ -227,7 +227,7 @@ fn application_page(
         project = esc(a.project_name.as_deref().unwrap_or("电子保函")),
         no = esc(&a.external_no),
         bidder = esc(&a.applicant_name),
-        section = esc(a.details["section"].as_str().unwrap_or("")),
+        section = esc(&a.details.section),
         amount = yuan(a.guarantee_amount_fen),
         premium = a
             .premium_fen

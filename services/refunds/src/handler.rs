@@ -6,16 +6,15 @@
 use crate::policy::{self, Ask};
 use baohan_bus::{Handler, Incoming, Outcome};
 use baohan_config::Refunds as Policy;
+use baohan_domain::command::Command;
 use baohan_gateways::GatewayError;
 use baohan_gateways::payout::{Payouts, Purpose, Transfer};
 use baohan_masking::BankAccount;
-use baohan_protocol::ely::messages::{ApplicationType, InvalidType};
-use baohan_protocol::ely::{ElyRequest, Transcode};
-use baohan_protocol::fujian::{FujianRequest, Interface};
+use baohan_protocol::adapter::Adapters;
 use baohan_store::Store;
 use baohan_store::applications::Find;
 use baohan_store::endings::{EndCommand, Ended, RefundToPay};
-use baohan_worker::step::{StepError, inbound};
+use baohan_worker::step::{StepError, call};
 use std::sync::Arc;
 
 /// The name this consumer's processed marks go under.
@@ -25,7 +24,8 @@ pub struct Refunds {
     pub store: Store,
     pub payouts: Arc<dyn Payouts>,
     pub policy: Policy,
-    pub institution: String,
+    /// Each platform's adapter: renders what an end is owed.
+    pub adapters: Adapters,
 }
 
 impl Handler for Refunds {
@@ -41,84 +41,58 @@ impl Handler for Refunds {
 }
 
 /// What a command asks, and of which application.
-struct Asked {
+struct Asked<'a> {
     ask: Ask,
-    /// applyno / applicationId, or our guarantee number (ELY107).
-    number: String,
+    /// The platform's number for the application, or our guarantee number.
+    number: &'a str,
     by_guarantee: bool,
-    reason: Option<String>,
+    reason: Option<&'a str>,
 }
 
-fn read(
-    interface: &str,
-    fields: &serde_json::Map<String, serde_json::Value>,
-) -> Result<Asked, StepError> {
-    let bad = |e: baohan_protocol::Invalid| StepError::Unreadable(e.to_string());
-    let wrong = || StepError::Unreadable(format!("not a {interface}"));
-    let asked = |ask, number: &str, by_guarantee, reason: Option<&str>| Asked {
-        ask,
-        number: number.to_owned(),
-        by_guarantee,
-        reason: reason.map(str::to_owned),
-    };
-    Ok(match interface {
-        "giveupnotice" => match Interface::Giveupnotice.parse_request(fields).map_err(bad)? {
-            FujianRequest::Giveupnotice(g) => asked(Ask::GiveUp, &g.applyno, false, None),
-            _ => return Err(wrong()),
+fn read(command: &Command) -> Result<Asked<'_>, StepError> {
+    Ok(match command {
+        Command::Withdraw(e) => Asked {
+            ask: Ask::Withdraw,
+            number: &e.application,
+            by_guarantee: false,
+            reason: e.reason.as_deref(),
         },
-        "quitapply" => match Interface::Quitapply.parse_request(fields).map_err(bad)? {
-            FujianRequest::Quitapply(q) => {
-                asked(Ask::Surrender, &q.applyno, false, Some(&q.reason))
-            }
-            _ => return Err(wrong()),
+        Command::Surrender(e) => Asked {
+            ask: Ask::Surrender,
+            number: &e.application,
+            by_guarantee: false,
+            reason: e.reason.as_deref(),
         },
-        "ELY109" => match Transcode::Ely109.parse_request(fields).map_err(bad)? {
-            ElyRequest::Ely109(r) => {
-                let ask = match r.application_type {
-                    ApplicationType::Surrender => Ask::Surrender,
-                    ApplicationType::Cancel => Ask::Cancel,
-                };
-                asked(ask, &r.application_id, false, r.refund_reason.as_deref())
-            }
-            _ => return Err(wrong()),
+        Command::Invalidate(i) => Asked {
+            ask: Ask::Invalidate { why: i.why.clone() },
+            number: &i.guarantee_no,
+            by_guarantee: true,
+            reason: Some(&i.why),
         },
-        "ELY107" => match Transcode::Ely107.parse_request(fields).map_err(bad)? {
-            ElyRequest::Ely107(i) => {
-                let kind = match i.invalid_type {
-                    InvalidType::PerformanceCompleted => "项目履约完成",
-                    InvalidType::FileFormatError => "保函文件格式错误",
-                };
-                let why = match &i.remark {
-                    Some(r) if !r.trim().is_empty() => format!("{kind}: {}", r.trim()),
-                    _ => kind.to_owned(),
-                };
-                asked(
-                    Ask::Invalidate { why: why.clone() },
-                    &i.guarantee_id,
-                    true,
-                    Some(&why),
-                )
-            }
-            _ => return Err(wrong()),
-        },
-        other => return Err(StepError::Unreadable(format!("interface {other}"))),
+        other @ (Command::Apply(_) | Command::Claim(_)) => {
+            return Err(StepError::Unreadable(format!(
+                "{} is not an end",
+                other.kind()
+            )));
+        }
     })
 }
 
 impl Refunds {
     pub async fn step(&self, message: &Incoming) -> Result<(), StepError> {
-        let call = inbound(message)?;
-        let asked = read(&call.interface, &call.fields)?;
+        let call = call(message)?;
+        let asked = read(&call.command)?;
         let platform_id = call.platform_id.as_str();
+        let adapter = self.adapters.get(platform_id)?;
         let key = if asked.by_guarantee {
             Find::GuaranteeNo {
                 platform_id,
-                guarantee_no: &asked.number,
+                guarantee_no: asked.number,
             }
         } else {
             Find::External {
                 platform_id,
-                external_no: &asked.number,
+                external_no: asked.number,
             }
         };
         let now = baohan_protocol::time::now();
@@ -131,9 +105,9 @@ impl Refunds {
                     key,
                     ending: asked.ask.ending(),
                     actor: "platform",
-                    reason: asked.reason.as_deref(),
+                    reason: asked.reason,
                 },
-                |s| policy::plan(&asked.ask, s, &self.policy, &self.institution, now),
+                |s| policy::plan(&asked.ask, s, &self.policy, adapter, now),
             )
             .await?;
         match &ended {

@@ -1,10 +1,11 @@
-//! Refunds: consumes giveupnotice, quitapply, ELY109 and ELY107 from the
-//! `refunds` queue. Each ends an application early, through the state
-//! machines: withdrawn before issue (giveupnotice, ELY109 `02`),
-//! surrendered after it (quitapply, ELY109 `01`), or invalidated by the
-//! purchaser (ELY107). The premium is refunded as the policy says, then
-//! the platform is told (quitnotice; ELY102 `07`/`08`, or `06`/`09` when
-//! refused; ELY108).
+//! Refunds: consumes the ends (`command.withdraw`, `command.surrender`,
+//! `command.invalidate`, whichever platform asked) from the `refunds`
+//! queue. Each ends an application early, through the state machines:
+//! withdrawn before issue (giveupnotice, ELY109 `02`), surrendered after it
+//! (quitapply, ELY109 `01`), or invalidated by the beneficiary (ELY107).
+//! The premium is refunded as the policy says, then the platform is told
+//! what its adapter renders (quitnotice; ELY102 `07`/`08`, or `06`/`09`
+//! when refused; ELY108).
 //!
 //! # Layout
 //! - [`policy`]: what is refunded and what is owed (pure).
@@ -39,7 +40,7 @@ pub async fn build(settings: Settings) -> Result<Application, baohan_worker::Sta
         store: base.store(),
         payouts: Arc::new(Sandbox::new(&settings.payouts.sandbox_ledger)),
         policy: settings.refunds.clone(),
-        institution: settings.institution.name.clone(),
+        adapters: settings.adapters(),
     };
     Ok(base.serve(refunds))
 }

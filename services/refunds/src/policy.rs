@@ -1,27 +1,26 @@
 //! What an early end refunds and owes: pure functions of the standing.
 
 use baohan_config::Refunds as Policy;
-use baohan_protocol::notices::{self, Notice};
+use baohan_protocol::adapter::Adapter;
+use baohan_protocol::notices::Notice;
 use baohan_store::endings::{EndPlan, Ending, Standing};
 use chrono::{DateTime, FixedOffset, Utc};
 
 /// What the platform asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ask {
-    /// giveupnotice: nothing is told back.
-    GiveUp,
-    /// ELY109 `02` 订单取消.
-    Cancel,
-    /// quitapply, ELY109 `01` 退保.
+    /// Before issue: given up, cancelled.
+    Withdraw,
+    /// 退保.
     Surrender,
-    /// ELY107, with why (its `invalidType`, `remark`).
+    /// 保函失效, with why.
     Invalidate { why: String },
 }
 
 impl Ask {
     pub fn ending(&self) -> Ending {
         match self {
-            Ask::GiveUp | Ask::Cancel => Ending::Withdraw,
+            Ask::Withdraw => Ending::Withdraw,
             Ask::Surrender => Ending::Surrender,
             Ask::Invalidate { .. } => Ending::Invalidate,
         }
@@ -31,10 +30,11 @@ impl Ask {
 /// When the guarantee began to serve: the bid opening for a bid guarantee
 /// (before it, no bid has relied on the letter), else the validity's start.
 fn start(s: &Standing) -> Option<DateTime<Utc>> {
-    let opening = s.app.details["kaibiaotime"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let opening = s
+        .app
+        .details
+        .bid()
+        .map(|b| b.bid_opening.with_timezone(&Utc));
     opening.or(s.guarantee.map(|g| g.valid_from))
 }
 
@@ -44,7 +44,7 @@ fn start(s: &Standing) -> Option<DateTime<Utc>> {
 pub fn refund_fen(ask: &Ask, s: &Standing, policy: &Policy, now: DateTime<Utc>) -> i64 {
     let paid = s.paid_fen.unwrap_or(0);
     let percent = match ask {
-        Ask::GiveUp | Ask::Cancel => 100,
+        Ask::Withdraw => 100,
         Ask::Invalidate { .. } => 0,
         Ask::Surrender => match start(s) {
             Some(start) if now < start => policy.surrender_percent_before_start,
@@ -56,17 +56,19 @@ pub fn refund_fen(ask: &Ask, s: &Standing, policy: &Policy, now: DateTime<Utc>) 
 }
 
 /// The plan for the store: the refund and the callbacks.
+/// What each end owes is the notice's; whether the platform hears it (and
+/// how) is its adapter's: Fujian has no callback for a withdrawal, ELY has
+/// ELY102 `07`/`06`.
 pub fn plan(
     ask: &Ask,
     s: &Standing,
     policy: &Policy,
-    institution: &str,
+    adapter: &dyn Adapter,
     now: DateTime<FixedOffset>,
 ) -> EndPlan {
     let notice = match (&s.allowed, ask) {
-        (_, Ask::GiveUp) => None,
-        (Ok(()), Ask::Cancel) => Some(Notice::Cancelled),
-        (Err(reason), Ask::Cancel) => Some(Notice::CancelRefused {
+        (Ok(()), Ask::Withdraw) => Some(Notice::Cancelled),
+        (Err(reason), Ask::Withdraw) => Some(Notice::CancelRefused {
             reason: reason.clone(),
         }),
         (Ok(()), Ask::Surrender) => Some(Notice::Surrendered {
@@ -91,7 +93,7 @@ pub fn plan(
         (Err(_), Ask::Invalidate { .. }) => None,
     };
     let callbacks = notice
-        .map(|n| notices::owed(&s.app.protocol, &s.app.external_no, &n, institution, now))
+        .map(|n| adapter.render(&s.app.external_no, &n, now))
         .unwrap_or_default();
     let refund_fen = if s.allowed.is_ok() {
         refund_fen(ask, s, policy, now.with_timezone(&Utc))

@@ -1,15 +1,15 @@
-//! One command, handled: decode, decide, record. The loop around it is
+//! One command, handled: read, decide, record. The loop around it is
 //! `baohan_bus::consume::run`; tests call [`Underwriter::step`] directly.
 
 use crate::decide;
 use baohan_bus::{Handler, Incoming, Outcome};
 use baohan_config::Underwriting;
 use baohan_domain::application::Status;
-use baohan_protocol::ely::{ElyRequest, Transcode};
-use baohan_protocol::fujian::{FujianRequest, Interface};
+use baohan_domain::command::Command;
+use baohan_protocol::adapter::Adapters;
 use baohan_store::Store;
 use baohan_store::applications::Written;
-use baohan_worker::step::{StepError, inbound};
+use baohan_worker::step::{StepError, call};
 
 /// The name this consumer's processed marks go under.
 pub const CONSUMER: &str = "underwriting";
@@ -17,7 +17,9 @@ pub const CONSUMER: &str = "underwriting";
 pub struct Underwriter {
     pub store: Store,
     pub underwriting: Underwriting,
-    /// baohannotice `instname`, and the SMS signature.
+    /// Each platform's adapter: renders what an application is owed.
+    pub adapters: Adapters,
+    /// The SMS signature.
     pub institution: String,
     pub portal_base_url: String,
 }
@@ -47,57 +49,32 @@ impl Underwriter {
     }
 
     pub async fn step(&self, message: &Incoming) -> Result<(), StepError> {
-        let call = inbound(message)?;
-        let now = baohan_protocol::time::now();
-        let decided = match call.interface.as_str() {
-            "baohanapply" => {
-                let FujianRequest::Baohanapply(a) = Interface::Baohanapply
-                    .parse_request(&call.fields)
-                    .map_err(|e| StepError::Unreadable(e.to_string()))?
-                else {
-                    return Err(StepError::Unreadable("not a baohanapply".into()));
-                };
-                let earlier = self
-                    .store
-                    .earlier_application(
-                        &call.platform_id,
-                        &a.biddercode,
-                        &a.biaoduanno,
-                        &a.applyno,
-                    )
-                    .await?;
-                decide::baohanapply(
-                    &call.platform_id,
-                    &a,
-                    call.pay_token.as_deref(),
-                    &self.context(earlier, now),
-                )
-            }
-            "ELY101" => {
-                let ElyRequest::Ely101(a) = Transcode::Ely101
-                    .parse_request(&call.fields)
-                    .map_err(|e| StepError::Unreadable(e.to_string()))?
-                else {
-                    return Err(StepError::Unreadable("not an ELY101".into()));
-                };
-                let earlier = self
-                    .store
-                    .earlier_application(
-                        &call.platform_id,
-                        &a.social_credit_code,
-                        &a.bid_code,
-                        &a.application_id,
-                    )
-                    .await?;
-                decide::ely101(
-                    &call.platform_id,
-                    &a,
-                    call.pay_token.as_deref(),
-                    &self.context(earlier, now),
-                )
-            }
-            other => return Err(StepError::Unreadable(format!("interface {other}"))),
+        let call = call(message)?;
+        let Command::Apply(apply) = &call.command else {
+            return Err(StepError::Unreadable(format!(
+                "{} is not an application",
+                call.command.kind()
+            )));
         };
+        let adapter = self.adapters.get(&call.platform_id)?;
+        let earlier = self
+            .store
+            .earlier_application(
+                &call.platform_id,
+                apply.applicant.credit_code.text(),
+                &apply.project.section_code,
+                &apply.application,
+            )
+            .await?;
+        let now = baohan_protocol::time::now();
+        let decided = decide::apply(
+            &call.platform_id,
+            &call.protocol,
+            apply,
+            call.pay_token.as_deref(),
+            adapter,
+            &self.context(earlier, now),
+        );
         let written = self
             .store
             .write_application(

@@ -18,6 +18,7 @@
 use baohan_bus::message::Outgoing;
 use baohan_bus::{ApplicationChanged, Event, Exchange, Protocol, Publisher, Topology, connect};
 use baohan_domain::application::Status;
+use baohan_domain::details::Details;
 use baohan_store::Store;
 use baohan_store::applications::NewApplication;
 use baohan_telemetry::service::Service;
@@ -41,33 +42,34 @@ struct Args {
     prefetch: Option<u16>,
 }
 
-fn application(i: usize) -> NewApplication {
+fn application(i: usize) -> Result<NewApplication, Error> {
     let opening = baohan_protocol::time::now() + chrono::Duration::days(10);
     let (platform, protocol, details) = if i % 2 == 0 {
         (
             "fujian-demo",
-            "fujian",
+            Protocol::Fujian,
             json!({
                 "section": format!("S-{i}"), "biaoduanno": format!("S-{i}"),
                 "biaoduanname": "第一标段", "zbr": "福州市鼓楼区城投示范建设发展有限公司",
                 "zbrorgnum": "913501021543862763", "kaibiaotime": opening.to_rfc3339(),
                 "citycode": "350100", "projecttype": "房建市政", "reckonpriceFen": 3_000_000_000_i64,
                 "tbyxq": 90, "tenderfileurl": "https://example.com/t.pdf",
+                "decision": {"outcome": "approve"},
             }),
         )
     } else {
         (
             "ely-demo",
-            "ely",
+            Protocol::Ely,
             json!({
                 "section": format!("S-{i}"), "bidCode": format!("S-{i}"), "bidName": "第一包",
                 "purchaseNature": "服务类", "purchaseName": "福州市榕华中学",
                 "purchaseSocCode": "12350100488172614W", "bidAmountFen": 1_198_000_000_i64,
-                "guaranteeMonths": 12, "needPaper": "0",
+                "guaranteeMonths": 12, "needPaper": "0", "decision": {"outcome": "approve"},
             }),
         )
     };
-    NewApplication {
+    Ok(NewApplication {
         id: Uuid::new_v4(),
         platform_id: platform.into(),
         protocol,
@@ -81,10 +83,11 @@ fn application(i: usize) -> NewApplication {
         guarantee_amount_fen: 11_980_000,
         premium_fen: Some(35_940),
         pay_token_digest: None,
-        details,
+        // The first release's layout, read by the one accessor.
+        details: Details::from_json(&details)?,
         personal: Vec::new(),
         notifications: Vec::new(),
-    }
+    })
 }
 
 #[tokio::main]
@@ -105,7 +108,7 @@ async fn main() -> Result<(), Error> {
     let n = args.applications;
     let mut apps = Vec::with_capacity(n);
     for i in 0..n {
-        let a = application(i);
+        let a = application(i)?;
         store
             .write_application("bench", Uuid::new_v4(), &a, &[])
             .await?;
@@ -121,11 +124,7 @@ async fn main() -> Result<(), Error> {
         let event = Event::Application(ApplicationChanged {
             application_id: a.id,
             platform_id: a.platform_id.clone(),
-            protocol: if a.protocol == "ely" {
-                Protocol::Ely
-            } else {
-                Protocol::Fujian
-            },
+            protocol: a.protocol.clone(),
             external_no: a.external_no.clone(),
             from: Some("approved".into()),
             to: "paid".into(),

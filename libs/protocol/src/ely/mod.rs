@@ -94,3 +94,19 @@ transcodes! {
     /// 提交取消订单/退保申请信息
     Ely109 = "ELY109", Fi, Ely109, request_envelope: false, response_envelope: false;
 }
+
+/// The domain's command a request asks for; `None` for the queries
+/// (ELY103, ELY104: answered at once) and the callbacks.
+pub fn to_command(request: &ElyRequest) -> Option<baohan_domain::command::Command> {
+    match request {
+        ElyRequest::Ely101(a) => Some(messages::ely101::to_command(a)),
+        ElyRequest::Ely105(c) => Some(messages::ely105::to_command(c)),
+        ElyRequest::Ely107(i) => Some(messages::ely107::to_command(i)),
+        ElyRequest::Ely109(r) => Some(messages::ely109::to_command(r)),
+        ElyRequest::Ely102(_)
+        | ElyRequest::Ely103(_)
+        | ElyRequest::Ely104(_)
+        | ElyRequest::Ely106(_)
+        | ElyRequest::Ely108(_) => None,
+    }
+}

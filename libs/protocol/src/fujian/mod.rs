@@ -245,3 +245,18 @@ pub fn seal(request: &FujianRequest, profile: &FujianProfile, now: DateTime<Fixe
     map.insert("sign".into(), Value::String(sign));
     map
 }
+
+/// The domain's command a request asks for; `None` for the queries
+/// (answered at once) and the callbacks (ours to send, not to receive).
+pub fn to_command(request: &FujianRequest) -> Option<baohan_domain::command::Command> {
+    match request {
+        FujianRequest::Baohanapply(a) => Some(messages::baohanapply::to_command(a)),
+        FujianRequest::Giveupnotice(g) => Some(messages::giveupnotice::to_command(g)),
+        FujianRequest::Quitapply(q) => Some(messages::quitapply::to_command(q)),
+        FujianRequest::Claimsnotice(c) => Some(messages::claimsnotice::to_command(c)),
+        FujianRequest::Getbaohaninfo(_)
+        | FujianRequest::Baohannotice(_)
+        | FujianRequest::Quitnotice(_)
+        | FujianRequest::Claimsresultnotice(_) => None,
+    }
+}

@@ -1,5 +1,9 @@
 use crate::money::Fen;
 use crate::wire::Date8;
+use baohan_domain::command::{
+    Applicant, Apply, Beneficiary, Command, PayLink, PerformanceTerms, Person, Project, Terms,
+};
+use baohan_domain::ids::Checked;
 use baohan_masking::{IdNumber, PersonName, Phone};
 
 crate::wire_enum! {
@@ -104,4 +108,49 @@ fn check(a: &Ely101) -> Result<(), crate::Invalid> {
         ));
     }
     super::finish(errors)
+}
+
+/// ELY101 as the domain's application: a performance guarantee. ELY has no
+/// field for a payment link: the applicant's contact gets it by SMS once
+/// the application is approved.
+pub fn to_command(a: &Ely101) -> Command {
+    Command::Apply(Box::new(Apply {
+        application: a.application_id.clone(),
+        applicant: Applicant {
+            name: a.supplier.clone(),
+            credit_code: Checked::parse(&a.social_credit_code),
+            legal_rep: Some(Person {
+                name: a.legal_name.clone(),
+                phone: None,
+                id: Some(Checked::parse(a.legal_id_no.expose())),
+            }),
+            contact: Some(Person {
+                name: a.contacts.clone(),
+                phone: Some(a.contacts_way.clone()),
+                id: Some(Checked::parse(a.contract_cer_no.expose())),
+            }),
+        },
+        beneficiary: Beneficiary {
+            name: a.purchase_name.clone(),
+            code: Some(a.purchase_soc_code.clone()),
+            account: None,
+            contact: None,
+        },
+        project: Project {
+            code: a.project_code.clone(),
+            name: a.project_name.clone(),
+            section_code: a.bid_code.clone(),
+            section_name: a.bid_name.clone(),
+        },
+        amount: a.performance_bou,
+        terms: Terms::Performance(PerformanceTerms {
+            purchase_nature: a.purchase_nature.code().to_owned(),
+            bid_amount: a.bid_amount,
+            months: a.guarantee_date,
+            start: a.guarantee_start_date.map(|d| d.0),
+            end: a.guarantee_end_date.map(|d| d.0),
+            need_paper: a.need_paper == NeedPaper::Yes,
+        }),
+        pay_link: PayLink::Sms,
+    }))
 }

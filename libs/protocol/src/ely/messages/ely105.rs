@@ -1,4 +1,6 @@
 use crate::money::Fen;
+use baohan_domain::command::{Claim, Claimant, Command};
+use baohan_domain::ids::Checked;
 use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
 
 crate::wire_message! {
@@ -35,4 +37,25 @@ crate::wire_message! {
         /// 发起人身份证号码
         contract_cert_code: req IdNumber = "contractCertCode" max 18;
     }
+}
+
+/// ELY105 as a claim: the claimant names the beneficiary (purchaseName,
+/// purchaseSocCode) and the principal (socialCreditCode), which must be
+/// the guarantee's, and the account to pay.
+pub fn to_command(c: &Ely105) -> Command {
+    Command::Claim(Box::new(Claim {
+        guarantee_no: c.guarantee_id.clone(),
+        application: None,
+        amount: Some(c.claim_amount),
+        reason: Some(c.claim_reason.clone()),
+        payee_account: Some(c.bank_account.clone()),
+        payee_open_bank: Some(c.open_bank.clone()),
+        beneficiary: Some((c.purchase_name.clone(), c.purchase_soc_code.clone())),
+        principal: Some(Checked::parse(&c.social_credit_code)),
+        claimant: Claimant {
+            name: c.contract.clone(),
+            phone: c.contract_way.clone(),
+            id: Some(c.contract_cert_code.clone()),
+        },
+    }))
 }

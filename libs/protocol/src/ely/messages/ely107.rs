@@ -1,4 +1,5 @@
 use crate::wire::DateTimeSec;
+use baohan_domain::command::{Command, Invalidation};
 
 crate::wire_enum! {
     /// 保函失效类型
@@ -22,4 +23,21 @@ crate::wire_message! {
         /// 预留字段
         remark: opt String = "remark" max 1024;
     }
+}
+
+/// ELY107 as an invalidation, with why in words: the type, and the remark
+/// when there is one.
+pub fn to_command(i: &Ely107) -> Command {
+    let kind = match i.invalid_type {
+        InvalidType::PerformanceCompleted => "项目履约完成",
+        InvalidType::FileFormatError => "保函文件格式错误",
+    };
+    let why = match &i.remark {
+        Some(r) if !r.trim().is_empty() => format!("{kind}: {}", r.trim()),
+        _ => kind.to_owned(),
+    };
+    Command::Invalidate(Invalidation {
+        guarantee_no: i.guarantee_id.clone(),
+        why,
+    })
 }

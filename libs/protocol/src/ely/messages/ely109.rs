@@ -1,3 +1,5 @@
+use baohan_domain::command::{Command, Ending, Refusal};
+
 crate::wire_enum! {
     /// 申请类型
     pub enum ApplicationType {
@@ -18,5 +20,21 @@ crate::wire_message! {
         application_type: req ApplicationType = "applicationType";
         /// 原因
         refund_reason: opt String = "refundReason" max 1000;
+    }
+}
+
+/// ELY109: `01` 退保, `02` 订单取消 (a withdrawal before issue). Either is
+/// accepted once the application exists; the outcome, a refusal included,
+/// goes back by ELY102 (`08`/`09`, `07`/`06`).
+pub fn to_command(r: &Ely109) -> Command {
+    let ending = Ending {
+        application: r.application_id.clone(),
+        guarantee_no: None,
+        reason: r.refund_reason.clone(),
+        refusal: Refusal::ByCallback,
+    };
+    match r.application_type {
+        ApplicationType::Surrender => Command::Surrender(ending),
+        ApplicationType::Cancel => Command::Withdraw(ending),
     }
 }

@@ -1,15 +1,15 @@
 //! The nine ELY transcodes, one file each. These are the business JSON
 //! objects carried (encrypted) in the envelope's `data`.
 
-mod ely101;
-mod ely102;
-mod ely103;
-mod ely104;
-mod ely105;
-mod ely106;
-mod ely107;
-mod ely108;
-mod ely109;
+pub mod ely101;
+pub mod ely102;
+pub mod ely103;
+pub mod ely104;
+pub mod ely105;
+pub mod ely106;
+pub mod ely107;
+pub mod ely108;
+pub mod ely109;
 
 pub use ely101::{Ely101, NeedPaper, PurchaseNature};
 pub use ely102::{ApplicationStatus, Ely102, PayType};

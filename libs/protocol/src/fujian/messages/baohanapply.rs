@@ -1,6 +1,10 @@
 use super::ResultCode;
 use crate::money::Fen;
 use crate::wire::DateTimeSec;
+use baohan_domain::command::{
+    Account, Applicant, Apply, Beneficiary, BidTerms, Command, PayLink, Person, Project, Terms,
+};
+use baohan_domain::ids::Checked;
 use baohan_masking::{BankAccount, PersonName, Phone};
 
 crate::wire_message! {
@@ -84,4 +88,49 @@ fn check_reply(r: &BaohanApplyReply) -> Result<(), crate::Invalid> {
         super::required_because(&r.payurl, "Payurl", "code is 1", &mut errors);
     }
     super::finish(errors)
+}
+
+/// baohanapply as the domain's application: a bid guarantee, whose link to
+/// the payment page the platform shows from our answer (`Payurl`).
+pub fn to_command(a: &BaohanApply) -> Command {
+    Command::Apply(Box::new(Apply {
+        application: a.applyno.clone(),
+        applicant: Applicant {
+            name: a.biddername.clone(),
+            credit_code: Checked::parse(&a.biddercode),
+            legal_rep: None,
+            contact: None,
+        },
+        beneficiary: Beneficiary {
+            name: a.zbr.clone(),
+            code: a.zbrorgnum.clone(),
+            account: Some(Account {
+                number: a.tendererbankcode.clone(),
+                open_bank: a.tendereropenbank.clone(),
+                name: a.tendererbankaccount.clone(),
+            }),
+            contact: Some(Person {
+                name: a.tenderercontact.clone(),
+                phone: Some(a.tenderercontacttel.clone()),
+                id: None,
+            }),
+        },
+        project: Project {
+            code: a.projectno.clone(),
+            name: a.projectname.clone(),
+            section_code: a.biaoduanno.clone(),
+            section_name: a.biaoduanname.clone(),
+        },
+        amount: a.bzjamount,
+        terms: Terms::Bid(BidTerms {
+            deposit_deadline: a.bzjendtime.0,
+            bid_opening: a.kaibiaotime.0,
+            validity_days: a.tbyxq,
+            city_code: a.citycode.clone(),
+            project_type: a.projecttype.clone(),
+            contract_estimate: a.reckonprice,
+            tender_file_url: a.tenderfileurl.clone(),
+        }),
+        pay_link: PayLink::Answered,
+    }))
 }

@@ -1,5 +1,6 @@
 use crate::money::Fen;
 use crate::wire::DateTimeSec;
+use baohan_domain::command::{Claim, Claimant, Command};
 use baohan_masking::{BankAccount, PersonName, Phone};
 
 crate::wire_message! {
@@ -54,4 +55,35 @@ fn check(c: &ClaimsNotice) -> Result<(), crate::Invalid> {
         )),
         _ => Ok(()),
     }
+}
+
+/// claimsnotice as a claim. The evidence stays where the platform keeps it;
+/// its addresses go with the reason into the timeline. Without
+/// `payeramount` the whole guaranteed amount is claimed; without
+/// `payeraccount`, the 招标人's account from the application is paid.
+pub fn to_command(c: &ClaimsNotice) -> Command {
+    let mut reason = c.reason.clone();
+    let files = c.file_urls();
+    if !files.is_empty() {
+        let list = files.join(" ");
+        reason = Some(match reason {
+            Some(r) => format!("{r}（理赔文件: {list}）"),
+            None => format!("理赔文件: {list}"),
+        });
+    }
+    Command::Claim(Box::new(Claim {
+        guarantee_no: c.baohanno.clone(),
+        application: Some(c.applyno.clone()),
+        amount: c.payeramount,
+        reason,
+        payee_account: c.payeraccount.clone(),
+        payee_open_bank: None,
+        beneficiary: None,
+        principal: None,
+        claimant: Claimant {
+            name: c.applyusername.clone(),
+            phone: c.applyuserphone.clone(),
+            id: None,
+        },
+    }))
 }

@@ -1,14 +1,14 @@
 //! The eight Fujian interfaces, one file each, in the spec's order.
 //! Fields carry the wire names exactly, including `Payurl` and `Reason`.
 
-mod baohanapply;
-mod baohannotice;
-mod claimsnotice;
-mod claimsresultnotice;
-mod getbaohaninfo;
-mod giveupnotice;
-mod quitapply;
-mod quitnotice;
+pub mod baohanapply;
+pub mod baohannotice;
+pub mod claimsnotice;
+pub mod claimsresultnotice;
+pub mod getbaohaninfo;
+pub mod giveupnotice;
+pub mod quitapply;
+pub mod quitnotice;
 
 pub use baohanapply::{BaohanApply, BaohanApplyReply};
 pub use baohannotice::{ApplyStatus, BaohanNotice};

@@ -1,4 +1,5 @@
 use crate::wire::DateTimeSec;
+use baohan_domain::command::{Command, Ending, Refusal};
 
 crate::wire_message! {
     /// 退保申请 (quitapply): the bidder asks to surrender the guarantee.
@@ -13,4 +14,15 @@ crate::wire_message! {
         reason: req String = "reason" max 1024;
         sign: req String = "sign" max 128;
     }
+}
+
+/// quitapply: 退保 of the guarantee `baohanno`, which must be the
+/// application's; a refusal is told in the answer.
+pub fn to_command(q: &QuitApply) -> Command {
+    Command::Surrender(Ending {
+        application: q.applyno.clone(),
+        guarantee_no: Some(q.baohanno.clone()),
+        reason: Some(q.reason.clone()),
+        refusal: Refusal::InAnswer,
+    })
 }
