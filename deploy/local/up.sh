@@ -19,7 +19,7 @@ mkdir -p "$RUN" "$LOGS"
 # service name, and the config section whose `listen` serves its /readyz.
 SERVICES=(
   "ingress ingress"
-  "underwriting workers"
+  "underwriting underwriting"
   "portal portal"
   "notifier notifier"
   "issuance issuance"
@@ -83,7 +83,7 @@ cat <<EOF2
 baohan is up (config: $BAOHAN_CONFIG)
   ingress     http://$(listen_of ingress)   POST /fujian/{interface}, POST /ely
               /healthz /readyz /metrics
-  underwriting http://$(listen_of workers)  /healthz /readyz /metrics
+  underwriting http://$(listen_of underwriting)  /healthz /readyz /metrics
   portal      http://$(listen_of portal)   GET /pay/{token} (the Payurl), /api/applications/{token}
   ops API     http://$(listen_of ops)   Authorization: Bearer ops-admin-token-DEV-ONLY (config/local.toml operators); /ops/applications, /ops/referrals
   notifier    http://$(listen_of notifier)   /healthz /readyz /metrics (delivers the callbacks)

@@ -11,6 +11,7 @@ use baohan_bus::message::Outgoing;
 use baohan_bus::{CallbackDue, Event, Exchange, Publisher, Topology, WorkQueue, connect};
 use baohan_config::Settings;
 use baohan_store::Store;
+use baohan_store::scratch::Scratch;
 use baohan_telemetry::trace::TraceParent;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::{FieldTable, ShortString};
@@ -19,30 +20,18 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use uuid::Uuid;
 
-/// The local settings, with a database (created empty) and a broker
-/// prefix of their own.
-pub async fn scratch_settings() -> Settings {
+/// The local settings, with a database (created empty, dropped with the
+/// returned guard) and a broker prefix of their own.
+pub async fn scratch_settings() -> (Settings, Scratch) {
     let mut settings = Settings::load_with_env(&repo().join("config/local.toml"), [])
         .expect("config/local.toml loads");
     let tag = Uuid::new_v4().simple().to_string()[..12].to_owned();
-    let name = format!("baohan_t_{tag}");
-    Store::connect(&settings.database)
-        .expect("database settings")
-        .client()
+    let (scratch, database) = Scratch::create(&settings.database, "baohan_t", &tag)
         .await
-        .expect("PostgreSQL is up: run deploy/local/servers.sh up")
-        .batch_execute(&format!("create database {name}"))
-        .await
-        .expect("create database");
-    let base = settings
-        .database
-        .url
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap_or_default();
-    settings.database.url = format!("{base}/{name}");
+        .expect("PostgreSQL is up: run deploy/local/servers.sh up");
+    settings.database = database;
     settings.broker.prefix = format!("t{tag}");
-    settings
+    (settings, scratch)
 }
 
 /// The variables that point a replica at `settings`' database and queues,

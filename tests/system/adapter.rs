@@ -18,7 +18,7 @@ use baohan_gm::sm3;
 use baohan_protocol::Fen;
 use baohan_protocol::adapter::{Adapter, Prepared, Unsendable, Verdict};
 use baohan_protocol::notices::Owed;
-use baohan_telemetry::service::Service;
+use baohan_service::Service;
 use baohan_telemetry::trace::TraceParent;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde_json::{Map, Value, json};
@@ -213,9 +213,7 @@ async fn a_third_platform_is_an_adapter_and_nothing_else() {
         .unwrap();
     let mut ns = app.settings();
     ns.notifier.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let nf = notifier::Application::build_with(ns, adapters)
-        .await
-        .unwrap();
+    let nf = notifier::build_with(ns, adapters).await.unwrap();
     let tasks = [
         tokio::spawn(uw.run_until_stopped(stop.clone())),
         tokio::spawn(nf.run_until_stopped(stop.clone())),

@@ -4,8 +4,9 @@
 
 use baohan_bus::{Topology, WorkQueue, connect};
 use baohan_config::Settings;
+use baohan_service::Service;
 use baohan_store::Store;
-use baohan_telemetry::service::Service;
+use baohan_store::scratch::Scratch;
 use baohan_tests::client::Connection;
 use baohan_tests::platform::{ElyPlatform, FujianPlatform, repo};
 use lapin::options::{BasicAckOptions, BasicGetOptions};
@@ -40,18 +41,20 @@ pub fn load_with(vars: &[(&str, &str)]) -> Settings {
 }
 
 /// The local settings, with a database and a broker prefix made for one
-/// test. The database is created empty; `migrate` is the caller's to run.
-pub async fn settings() -> Settings {
-    let mut settings = baohan_tests::fleet::scratch_settings().await;
+/// test. The database is created empty (`migrate` is the caller's to run)
+/// and dropped with the guard.
+pub async fn settings() -> (Settings, Scratch) {
+    let (mut settings, scratch) = baohan_tests::fleet::scratch_settings().await;
     settings.ingress.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    settings
+    (settings, scratch)
 }
 
-/// A fresh, migrated store.
-pub async fn store() -> Store {
-    let store = Store::connect(&settings().await.database).unwrap();
+/// A fresh, migrated store, dropped with the guard.
+pub async fn store() -> (Store, Scratch) {
+    let (settings, scratch) = settings().await;
+    let store = Store::connect(&settings.database).unwrap();
     baohan_store::migrate::migrate(&store).await.unwrap();
-    store
+    (store, scratch)
 }
 
 /// A message taken off a work queue.
@@ -78,6 +81,8 @@ pub struct TestApp {
     pub ely: ElyPlatform,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
+    /// Last: the database goes when the test app does.
+    _database: Scratch,
 }
 
 impl TestApp {
@@ -86,7 +91,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        let mut settings = settings().await;
+        let (mut settings, database) = settings().await;
         adjust(&mut settings);
         let (database_url, prefix) = (
             settings.database.url.clone(),
@@ -111,6 +116,7 @@ impl TestApp {
             ely: ElyPlatform::demo(&platforms),
             shutdown,
             task,
+            _database: database,
         };
         // Declares the topology before the first call, so that nothing a
         // test publishes could be unroutable.
@@ -136,7 +142,7 @@ impl TestApp {
             .expect("config/local.toml loads");
         s.database.url = self.database_url.clone();
         s.broker.prefix = self.prefix.clone();
-        s.workers.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        s.underwriting.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.portal.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.ops.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         s.portal.sms = format!("file:{}", self.sms_path().display());

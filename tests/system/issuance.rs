@@ -4,7 +4,7 @@
 
 use crate::harness;
 use crate::portal::{self, Apply, Platform, Stack};
-use baohan_telemetry::service::Service;
+use baohan_service::Service;
 use baohan_tests::platform::{ElyPlatform, FujianPlatform, plain};
 use baohan_tests::stub::{PlatformStub, Received};
 use serde_json::{Value, json};
@@ -42,7 +42,7 @@ impl Issuing {
         services.push((stop.clone(), tokio::spawn(claims.run_until_stopped(stop))));
         let mut settings = s.app.settings_with_env(stub.env());
         settings.notifier.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let notifier = notifier::Application::build(settings).await.unwrap();
+        let notifier = notifier::build(settings).await.unwrap();
         let stop = CancellationToken::new();
         services.push((stop.clone(), tokio::spawn(notifier.run_until_stopped(stop))));
         Issuing {

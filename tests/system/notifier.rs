@@ -4,7 +4,7 @@
 
 use crate::harness::{self, TestApp};
 use baohan_bus::Publisher;
-use baohan_telemetry::service::Service;
+use baohan_service::Service;
 use baohan_tests::fleet;
 use baohan_tests::platform::{ElyPlatform, FujianPlatform, plain};
 use baohan_tests::stub::{Mode, PlatformStub};
@@ -35,7 +35,7 @@ async fn start(adjust: impl Fn(&mut baohan_config::Settings)) -> Running {
     let mut settings = app.settings_with_env(stub.env());
     adjust(&mut settings);
     settings.notifier.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let service = notifier::Application::build(settings).await.unwrap();
+    let service = notifier::build(settings).await.unwrap();
     let addr = service.local_addr();
     let stop = CancellationToken::new();
     let task = tokio::spawn(service.run_until_stopped(stop.clone()));

@@ -296,10 +296,10 @@ async fn a_whole_day_replayed_repeats_nothing_and_only_what_is_asked_goes_again(
     .await;
     let mut settings = s.app.settings_with_env(stub.env());
     settings.notifier.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let service = notifier::Application::build(settings).await.unwrap();
+    let service = notifier::build(settings).await.unwrap();
     let stop_notifier = tokio_util::sync::CancellationToken::new();
     let notifier_task = tokio::spawn({
-        use baohan_telemetry::service::Service;
+        use baohan_service::Service;
         service.run_until_stopped(stop_notifier.clone())
     });
 

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 #[tokio::test]
 async fn migrations_apply_once_even_when_replicas_start_together() {
-    let settings = harness::settings().await;
+    let (settings, _database) = harness::settings().await;
     let stores: Vec<_> = (0..4)
         .map(|_| baohan_store::Store::connect(&settings.database).unwrap())
         .collect();
@@ -57,7 +57,7 @@ fn new<'a>(
 
 #[tokio::test]
 async fn an_identical_retry_gets_the_first_reply_and_command_id() {
-    let store = harness::store().await;
+    let (store, _database) = harness::store().await;
     let first = Uuid::new_v4();
     let reply = json!({"code": "000"});
     let r = store
@@ -99,7 +99,7 @@ async fn an_identical_retry_gets_the_first_reply_and_command_id() {
 
 #[tokio::test]
 async fn the_same_key_with_other_content_is_a_conflict() {
-    let store = harness::store().await;
+    let (store, _database) = harness::store().await;
     let reply = json!({});
     store
         .record_inbound(&new(Uuid::new_v4(), "APP-2", "d1", Some("m1"), &reply))
@@ -114,7 +114,7 @@ async fn the_same_key_with_other_content_is_a_conflict() {
 
 #[tokio::test]
 async fn a_reused_msgcode_with_other_content_is_refused() {
-    let store = harness::store().await;
+    let (store, _database) = harness::store().await;
     let reply = json!({});
     store
         .record_inbound(&new(Uuid::new_v4(), "APP-3", "d1", Some("m1"), &reply))
@@ -130,7 +130,7 @@ async fn a_reused_msgcode_with_other_content_is_refused() {
 
 #[tokio::test]
 async fn the_batched_journal_gives_each_concurrent_call_its_own_verdict() {
-    let store = harness::store().await;
+    let (store, _database) = harness::store().await;
     let journal = baohan_store::journal::InboundJournal::start(store.clone());
     let reply = json!({"code": "000"});
     let mut calls = Vec::new();
@@ -219,7 +219,7 @@ fn application(external_no: &str) -> baohan_store::applications::NewApplication 
 #[tokio::test]
 async fn an_application_and_its_callbacks_are_written_once_per_command() {
     use baohan_store::applications::{NewCallback, Written};
-    let store = harness::store().await;
+    let (store, _database) = harness::store().await;
     let message = Uuid::new_v4();
     let callbacks = [NewCallback {
         interface: "ELY102".into(),
@@ -279,7 +279,7 @@ async fn an_application_and_its_callbacks_are_written_once_per_command() {
 #[tokio::test]
 async fn callbacks_of_one_application_are_numbered_in_order() {
     use baohan_store::applications::NewCallback;
-    let store = harness::store().await;
+    let (store, _database) = harness::store().await;
     let callbacks = [
         NewCallback {
             interface: "ELY102".into(),

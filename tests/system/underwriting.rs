@@ -4,7 +4,7 @@
 use crate::harness::{self, TestApp};
 use baohan_protocol::ely::Transcode;
 use baohan_protocol::fujian::Interface;
-use baohan_telemetry::service::Service;
+use baohan_service::Service;
 use baohan_tests::platform::plain;
 use serde_json::{Value, json};
 use std::time::Duration;

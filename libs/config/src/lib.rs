@@ -72,13 +72,15 @@ pub enum Environment {
 #[derive(Debug)]
 pub struct Settings {
     pub environment: Environment,
+    /// Old keys still read, each with what to write instead: logged once
+    /// at start (`baohan_service::main`).
+    pub deprecations: Vec<String>,
     /// The bounds every listener applies.
     pub http: baohan_http::Limits,
     pub ingress: Ingress,
     pub portal: Portal,
     pub ops: Ops,
     pub institution: Institution,
-    pub workers: Listen,
     pub notifier: Notifier,
     pub issuance: Issuance,
     pub claims: Listen,
@@ -116,7 +118,21 @@ impl Settings {
         let raw: Raw = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|e| ConfigError::new(origin, &e.path().to_string(), e.inner().to_string()))?;
         let platforms = Platforms::parse(raw.platforms, origin, raw.environment)?;
-        let underwriting = Underwriting::parse(toml::Value::Table(raw.underwriting), origin)?;
+        let mut deprecations = Vec::new();
+        let mut underwriting_table = raw.underwriting;
+        if let Some(old) = &raw.workers {
+            if underwriting_table.contains_key("listen") {
+                deprecations.push(
+                    "[workers] is ignored: underwriting.listen is set (remove [workers])".into(),
+                );
+            } else {
+                underwriting_table.insert("listen".into(), old.listen.to_string().into());
+                deprecations.push(
+                    "[workers] is deprecated: move its listen to [underwriting] listen".into(),
+                );
+            }
+        }
+        let underwriting = Underwriting::parse(toml::Value::Table(underwriting_table), origin)?;
         underwriting.check_covers(
             platforms.all().iter().map(|p| match p.kind {
                 PlatformKind::Fujian { .. } => "fujian",
@@ -161,6 +177,25 @@ impl Settings {
                 "the surrender percentages are 0 to 100",
             ));
         }
+        // A callback's retry waits in a delay queue: each wait of the
+        // notifier's schedule must be one of the broker's levels, or the
+        // retry would wait the next longer level (or none would hold it).
+        if let Some((i, wait)) = raw
+            .notifier
+            .schedule_secs
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !raw.broker.retry_delays_secs.contains(w))
+        {
+            return Err(ConfigError::new(
+                origin,
+                &format!("notifier.schedule_secs[{i}]"),
+                format!(
+                    "{wait} s is not one of broker.retry_delays_secs {:?}: the two must agree",
+                    raw.broker.retry_delays_secs
+                ),
+            ));
+        }
         if raw.institution.name.trim().is_empty() {
             return Err(ConfigError::new(
                 origin,
@@ -177,7 +212,7 @@ impl Settings {
             ingress: raw.ingress,
             portal: raw.portal,
             ops,
-            workers: raw.workers,
+            deprecations,
             notifier: raw.notifier,
             issuance: raw.issuance,
             claims: raw.claims,
@@ -202,8 +237,10 @@ struct Raw {
     portal: Portal,
     ops: ops::OpsRaw,
     institution: Institution,
-    #[serde(default = "Listen::workers")]
-    workers: Listen,
+    /// The name of `[underwriting]`'s listener before issue 13; read, with
+    /// a warning, when `underwriting.listen` is not set.
+    #[serde(default)]
+    workers: Option<Listen>,
     #[serde(default)]
     notifier: Notifier,
     #[serde(default)]
@@ -235,9 +272,6 @@ impl Listen {
         Listen {
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
         }
-    }
-    fn workers() -> Listen {
-        Listen::at(8083)
     }
     fn claims() -> Listen {
         Listen::at(8086)

@@ -387,3 +387,35 @@ fn listener_bounds_have_defaults_and_limits() {
     .unwrap_err();
     assert_eq!(e.key, "http.idle_timeout_secs");
 }
+
+#[test]
+fn a_notifier_wait_no_delay_queue_holds_is_refused_at_start() {
+    let mut table = source::read_file(&local()).unwrap();
+    table["notifier"].as_table_mut().unwrap().insert(
+        "schedule_secs".into(),
+        toml::Value::try_from([5, 45]).unwrap(),
+    );
+    let e = Settings::from_table(table, Path::new("test.toml")).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("notifier.schedule_secs[1]"), "{text}");
+    assert!(text.contains("broker.retry_delays_secs"), "{text}");
+}
+
+#[test]
+fn the_old_workers_section_still_sets_underwritings_listener_with_a_warning() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.underwriting.listen.port(), 8083);
+    assert!(s.deprecations.is_empty(), "{:?}", s.deprecations);
+    let mut table = source::read_file(&local()).unwrap();
+    table["underwriting"]
+        .as_table_mut()
+        .unwrap()
+        .remove("listen");
+    let mut old = toml::Table::new();
+    old.insert("listen".into(), "127.0.0.1:9183".into());
+    table.insert("workers".into(), toml::Value::Table(old));
+    let s = Settings::from_table(table, Path::new("test.toml")).unwrap();
+    assert_eq!(s.underwriting.listen.port(), 9183);
+    assert_eq!(s.deprecations.len(), 1);
+    assert!(s.deprecations[0].contains("[underwriting]"));
+}

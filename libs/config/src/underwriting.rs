@@ -14,6 +14,8 @@ use std::path::Path;
 /// The rules, and the tariff of each protocol and project type.
 #[derive(Debug, Clone)]
 pub struct Underwriting {
+    /// The worker's `/healthz`, `/readyz`, `/metrics`.
+    pub listen: std::net::SocketAddr,
     pub rules: Rules,
     tariffs: Vec<TariffEntry>,
 }
@@ -98,6 +100,7 @@ impl Underwriting {
             });
         }
         Ok(Underwriting {
+            listen: raw.listen,
             rules: Rules {
                 max_amount_fen: raw.max_amount_fen,
                 refer_above_fen: raw.refer_above_fen,
@@ -135,6 +138,8 @@ impl Underwriting {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
+    #[serde(default = "default_listen")]
+    listen: std::net::SocketAddr,
     max_amount_fen: i64,
     refer_above_fen: i64,
     max_period_days: i64,
@@ -155,4 +160,8 @@ struct RawTariff {
 
 fn any() -> String {
     "*".into()
+}
+
+fn default_listen() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 8083))
 }

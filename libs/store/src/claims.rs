@@ -309,7 +309,7 @@ impl Store {
     }
 
     /// Whether a claim on the guarantee is open (received or accepted).
-    pub async fn claim_open(
+    pub async fn claim_in_progress(
         &self,
         platform_id: &str,
         guarantee_no: &str,

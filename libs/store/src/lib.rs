@@ -37,6 +37,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod portal;
 pub mod processed;
+pub mod scratch;
 
 use baohan_config::Database;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};

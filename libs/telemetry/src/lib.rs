@@ -8,12 +8,10 @@
 //! - [`metrics`]: the Prometheus registry and the text every `/metrics`
 //!   serves.
 //! - [`probes`]: `/healthz`, `/readyz`, `/metrics`.
-//! - [`service`]: the `main` every service shares.
 
 pub mod metrics;
 pub mod otlp;
 pub mod probes;
-pub mod service;
 pub mod trace;
 
 use baohan_config::{LogFormat, Telemetry};

@@ -1,4 +1,5 @@
-//! What every queue worker (underwriting, issuance, claims, refunds) is
+//! What every queue worker (underwriting, issuance, claims, refunds, the
+//! notifier) is
 //! besides its handler: a store that publishes its outbox events after
 //! commit, the consumer of its queue, the outbox relay, and `/healthz`,
 //! `/readyz`, `/metrics` with a counter of the messages handled by
@@ -18,26 +19,14 @@ use baohan_bus::{Handler, Incoming, Outcome, Publisher, Topology, WorkQueue, con
 use baohan_config::Settings;
 use baohan_store::Store;
 use baohan_telemetry::metrics::{IntCounterVec, Opts, Registry};
+use futures_util::future::BoxFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("metric {0}")]
-    Metric(String),
-    #[error(transparent)]
-    Store(#[from] baohan_store::StoreError),
-    #[error(transparent)]
-    Bus(#[from] baohan_bus::BusError),
-}
+pub use baohan_service::StartError;
 
 /// How often unpublished outbox events are swept up.
 const RELAY_EVERY: Duration = Duration::from_secs(5);
@@ -122,17 +111,37 @@ impl Base {
         Worker {
             base: self,
             handler: counted,
+            alongside: Vec::new(),
         }
     }
 }
+
+/// A task a worker runs beside its consumer until it stops (the notifier's
+/// backlog gauges).
+type Alongside = Box<dyn FnOnce(CancellationToken) -> BoxFuture<'static, ()> + Send>;
 
 /// A worker, ready to run.
 pub struct Worker<H> {
     base: Base,
     handler: Arc<Counted<H>>,
+    alongside: Vec<Alongside>,
 }
 
 impl<H: Handler> Worker<H> {
+    /// Runs `task` beside the consumer, the relay and the probes; it is
+    /// given the shutdown token and awaited before the worker stops.
+    pub fn alongside<F>(
+        mut self,
+        task: impl FnOnce(CancellationToken) -> F + Send + 'static,
+    ) -> Self
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.alongside
+            .push(Box::new(move |shutdown| Box::pin(task(shutdown))));
+        self
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.base
             .listener
@@ -145,9 +154,16 @@ impl<H: Handler> Worker<H> {
     }
 }
 
-impl<H: Handler> baohan_telemetry::service::Service for Worker<H> {
+impl<H: Handler> baohan_service::Service for Worker<H> {
     async fn run_until_stopped(self, shutdown: CancellationToken) {
-        let Worker { base, handler } = self;
+        let Worker {
+            base,
+            handler,
+            alongside,
+        } = self;
+        let extra = futures_util::future::join_all(
+            alongside.into_iter().map(|task| task(shutdown.clone())),
+        );
         let check = base.store.readiness(base.events.clone());
         let server = baohan_http::serve(
             base.listener,
@@ -160,6 +176,7 @@ impl<H: Handler> baohan_telemetry::service::Service for Worker<H> {
             server,
             consume::run(base.consumer, handler, shutdown.clone()),
             baohan_store::outbox::run_relay(base.store, shutdown, RELAY_EVERY),
+            extra,
         );
         base.events.close().await;
         tracing::info!(worker = base.spec.name, "stopped");

@@ -1,5 +1,6 @@
 //! What can go wrong handling one message, and whether it is retried or
-//! dead-lettered: one table for the command workers (claims, refunds).
+//! dead-lettered: one table for every worker. The consumer logs each
+//! outcome once (`baohan_bus::consume`); handlers do not log it again.
 
 use baohan_bus::{Call, Inbound, Incoming, Outcome, Wire};
 use baohan_store::StoreError;
@@ -18,6 +19,14 @@ pub enum StepError {
     /// An outside system (the payout provider) could not be reached.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// What the step makes could not be made (a missing font, data a
+    /// letter needs): it waits for a fix, retried through the delay queues,
+    /// then dead-lettered for redrive.
+    #[error("cannot be made yet: {0}")]
+    Unmade(String),
+    /// The row changed between the read and the transaction: tried again.
+    #[error("{0} changed meanwhile")]
+    Stale(String),
 }
 
 /// A message for a platform the settings no longer have: dead-lettered, to
@@ -35,7 +44,10 @@ impl StepError {
             StepError::Unreadable(why) => Outcome::Reject(why),
             StepError::Store(e) if e.is_transient() => Outcome::Retry(e.to_string()),
             StepError::Store(e) => Outcome::Reject(e.to_string()),
-            e @ (StepError::NotYet(_) | StepError::Unavailable(_)) => Outcome::Retry(e.to_string()),
+            e @ (StepError::NotYet(_)
+            | StepError::Unavailable(_)
+            | StepError::Unmade(_)
+            | StepError::Stale(_)) => Outcome::Retry(e.to_string()),
         }
     }
 }

@@ -21,24 +21,20 @@ const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/local.to
 struct Scratch {
     vars: Vec<(String, String)>,
     settings: Settings,
+    /// Dropped with the test (kept if it failed).
+    _database: baohan_store::scratch::Scratch,
 }
 
 impl Scratch {
     async fn new() -> Scratch {
         let base = Settings::load_with_env(CONFIG.as_ref(), []).unwrap();
         let tag = Uuid::new_v4().simple().to_string()[..12].to_owned();
-        let name = format!("baohan_c_{tag}");
-        Store::connect(&base.database)
-            .unwrap()
-            .client()
-            .await
-            .expect("PostgreSQL is up: run deploy/local/servers.sh up")
-            .batch_execute(&format!("create database {name}"))
-            .await
-            .unwrap();
-        let url = format!("{}/{name}", base.database.url.rsplit_once('/').unwrap().0);
+        let (database, db) =
+            baohan_store::scratch::Scratch::create(&base.database, "baohan_c", &tag)
+                .await
+                .expect("PostgreSQL is up: run deploy/local/servers.sh up");
         let vars = vec![
-            ("BAOHAN_DATABASE__URL".to_owned(), url),
+            ("BAOHAN_DATABASE__URL".to_owned(), db.url),
             ("BAOHAN_BROKER__PREFIX".to_owned(), format!("c{tag}")),
         ];
         let settings = Settings::load_with_env(CONFIG.as_ref(), vars.clone()).unwrap();
@@ -50,11 +46,14 @@ impl Scratch {
         let ch = conn.create_channel().await.unwrap();
         Topology::new(&settings.broker).declare(&ch).await.unwrap();
         let _ = conn.close(200, "declared".into()).await;
-        Scratch { vars, settings }
+        Scratch {
+            vars,
+            settings,
+            _database: database,
+        }
     }
 
-    /// Deletes this test's queues (databases stay, like the system
-    /// tests', for a look after a failure).
+    /// Deletes this test's queues; the database goes with `self`.
     async fn finish(self) {
         let (conn, ch) = self.channel().await;
         self.topology().delete(&ch).await.unwrap();

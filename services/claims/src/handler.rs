@@ -33,10 +33,7 @@ impl Handler for Claims {
     async fn handle(&self, message: Incoming) -> Outcome {
         match self.step(&message).await {
             Ok(()) => Outcome::Done,
-            Err(e) => {
-                tracing::warn!(message_id = %message.id, error = %e, "claims");
-                e.outcome()
-            }
+            Err(e) => e.outcome(),
         }
     }
 }

@@ -15,5 +15,5 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    baohan_telemetry::service::main("claims", args.config, claims::build).await
+    baohan_service::main("claims", args.config, claims::build).await
 }

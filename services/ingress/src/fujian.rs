@@ -1,8 +1,8 @@
 //! `POST /fujian/{interface}`: the five interfaces a Fujian platform calls.
 
 use crate::accept::{self, Call};
+use crate::checks::Check;
 use crate::pool::Size;
-use crate::queries::Check;
 use crate::refusal::Refusal;
 use crate::{Seen, State};
 use baohan_bus::Protocol;
@@ -136,7 +136,7 @@ pub async fn handle(
     if let Some(check) = check
         && !accept::is_repeat(state, &call).await?
     {
-        crate::queries::check(state, platform_id, check).await?;
+        crate::checks::check(state, platform_id, check).await?;
     }
     let accepted = accept::accept(state, call, reply).await?;
     seen.repeat = accepted.is_repeat();

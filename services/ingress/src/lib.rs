@@ -8,8 +8,11 @@
 //!
 //! # Layout
 //! - [`routes`]: the HTTP surface: limits, content type, timeouts, health.
-//! - [`fujian`], [`ely`]: one pipeline per protocol, dispatched by interface.
-//! - [`accept`]: record, publish, confirm; what makes retries idempotent.
+//! - [`fujian`], [`ely`]: one pipeline per protocol: verify, read, map the
+//!   request to the domain's command (`to_command`).
+//! - [`checks`]: what the state machines refuse at once, before accepting.
+//! - [`accept`]: record, publish `inbound.v2`, confirm; what makes retries
+//!   idempotent.
 //! - [`queries`]: the synchronous queries.
 //! - [`refusal`]: every refusal and its spec code, in one table.
 //! - [`pool`]: where SM2, SM4, Base64 of files and PDF checks run: off the
@@ -17,6 +20,7 @@
 //! - [`metrics`]: requests by platform, interface and outcome; latency.
 
 pub mod accept;
+pub mod checks;
 pub mod ely;
 pub mod fujian;
 pub mod metrics;
@@ -201,7 +205,7 @@ impl Application {
 }
 
 /// Runs until `shutdown`, then finishes the work in flight.
-impl baohan_telemetry::service::Service for Application {
+impl baohan_service::Service for Application {
     async fn run_until_stopped(self, shutdown: CancellationToken) {
         tracing::info!(addr = %self.local_addr(), "ingress listening");
         let marker = tokio::spawn(mark_confirmed(self.state.store.clone(), self.confirmed));

@@ -15,5 +15,5 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    baohan_telemetry::service::main("ingress", args.config, ingress::Application::build).await
+    baohan_service::main("ingress", args.config, ingress::Application::build).await
 }

@@ -57,6 +57,11 @@ impl Metrics {
             .observe(seconds);
     }
 
+    /// For the shared `/metrics` route.
+    pub fn registry(&self) -> Registry {
+        self.registry.clone()
+    }
+
     pub fn render(&self) -> String {
         baohan_telemetry::metrics::render(&self.registry)
     }

@@ -1,5 +1,6 @@
 //! The synchronous queries, answered from the store: Fujian getbaohaninfo,
-//! ELY103 (file query) and ELY104 (verification).
+//! ELY103 (file query) and ELY104 (verification). The state checks made
+//! before a command is accepted are `checks`.
 //!
 //! They answer from what issuance has written. A guarantee that is not
 //! issued is a business error the platform understands (ELY 203; Fujian
@@ -10,8 +11,6 @@ use crate::State;
 use crate::pool::Size;
 use crate::refusal::Refusal;
 use baohan_config::{Platform, PlatformKind};
-use baohan_domain::application::Event;
-use baohan_domain::guarantee::{self, Guarantee, GuaranteeEvent};
 use baohan_gm::Encoding;
 use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
 use baohan_pdfsign::{cert, pdf};
@@ -27,157 +26,8 @@ use baohan_protocol::wire::Map;
 use baohan_protocol::wire::Nested;
 use baohan_protocol::wire::WireMessage;
 use baohan_protocol::wire::{DashedDate, DateTimeSec};
-use baohan_store::applications::Find;
 use baohan_store::guarantees::GuaranteeFiles;
-use baohan_store::guarantees::IssuedGuarantee;
 use std::sync::Arc;
-
-/// What a call asks that the state machines may refuse at once. The
-/// platform hears the refusal now (Fujian code 0, ELY 203, with the
-/// reason in Chinese) and nothing is recorded; the worker asks the same
-/// machines again when it applies the command.
-#[derive(Debug, Clone, Copy)]
-pub enum Check<'a> {
-    /// giveupnotice: withdraw before issue.
-    Withdraw { applyno: &'a str },
-    /// quitapply: surrender the issued guarantee.
-    Surrender { applyno: &'a str, baohanno: &'a str },
-    /// claimsnotice (with its applyno), ELY105.
-    Claim {
-        guarantee_no: &'a str,
-        applyno: Option<&'a str>,
-    },
-    /// ELY107.
-    Invalidate { guarantee_no: &'a str },
-    /// ELY109: the answer (07/08, or 06/09) comes by ELY102; only an
-    /// unknown application is refused now.
-    Exists { application_id: &'a str },
-}
-
-pub async fn check(state: &State, platform_id: &str, check: Check<'_>) -> Result<(), Refusal> {
-    let by_no = |external_no| Find::External {
-        platform_id,
-        external_no,
-    };
-    match check {
-        Check::Withdraw { applyno } => match state.store.application(by_no(applyno)).await? {
-            Some(app) => app
-                .status
-                .apply(Event::Withdraw)
-                .map(drop)
-                .map_err(|e| Refusal::IllegalState(format!("applyno {applyno}: {}", e.zh()))),
-            // Accepted, maybe not decided yet: the journal knows it.
-            None => match state.store.pay_token_of(platform_id, applyno).await? {
-                Some(_) => Ok(()),
-                None => Err(Refusal::NotFound(format!(
-                    "applyno {applyno}: no such application"
-                ))),
-            },
-        },
-        Check::Exists { application_id } => {
-            if state
-                .store
-                .application(by_no(application_id))
-                .await?
-                .is_some()
-                || state
-                    .store
-                    .pay_token_of(platform_id, application_id)
-                    .await?
-                    .is_some()
-            {
-                Ok(())
-            } else {
-                Err(Refusal::NotFound(format!(
-                    "applicationId {application_id}: no such application"
-                )))
-            }
-        }
-        Check::Surrender { applyno, baohanno } => {
-            let g = issued(state, platform_id, baohanno, "baohanno").await?;
-            if g.external_no != applyno {
-                return Err(Refusal::NotFound(format!(
-                    "baohanno {baohanno}: not the guarantee of applyno {applyno}"
-                )));
-            }
-            may_end(
-                state,
-                platform_id,
-                &g,
-                GuaranteeEvent::Surrender,
-                "baohanno",
-            )
-            .await
-        }
-        Check::Claim {
-            guarantee_no,
-            applyno,
-        } => {
-            let field = if applyno.is_some() {
-                "baohanno"
-            } else {
-                "guaranteeId"
-            };
-            let g = issued(state, platform_id, guarantee_no, field).await?;
-            if let Some(applyno) = applyno
-                && g.external_no != applyno
-            {
-                return Err(Refusal::NotFound(format!(
-                    "baohanno {guarantee_no}: not the guarantee of applyno {applyno}"
-                )));
-            }
-            let status = guarantee_status(&g)?;
-            guarantee::may_claim(status)
-                .map_err(|e| Refusal::IllegalState(format!("{field} {guarantee_no}: {}", e.zh())))
-        }
-        Check::Invalidate { guarantee_no } => {
-            let g = issued(state, platform_id, guarantee_no, "guaranteeId").await?;
-            may_end(
-                state,
-                platform_id,
-                &g,
-                GuaranteeEvent::Invalidate,
-                "guaranteeId",
-            )
-            .await
-        }
-    }
-}
-
-/// The domain's rule for an end: the guarantee's state allows it and no
-/// claim on it is open.
-async fn may_end(
-    state: &State,
-    platform_id: &str,
-    g: &IssuedGuarantee,
-    event: GuaranteeEvent,
-    field: &str,
-) -> Result<(), Refusal> {
-    let open = state.store.claim_open(platform_id, &g.guarantee_no).await?;
-    guarantee::may_end(guarantee_status(g)?, event, open)
-        .map(drop)
-        .map_err(|e| Refusal::IllegalState(format!("{field} {}: {}", g.guarantee_no, e.zh())))
-}
-
-async fn issued(
-    state: &State,
-    platform_id: &str,
-    guarantee_no: &str,
-    field: &str,
-) -> Result<IssuedGuarantee, Refusal> {
-    state
-        .store
-        .guarantee_by_no(platform_id, guarantee_no)
-        .await?
-        .ok_or_else(|| Refusal::NotFound(format!("{field} {guarantee_no}: no such guarantee")))
-}
-
-fn guarantee_status(g: &IssuedGuarantee) -> Result<Guarantee, Refusal> {
-    Guarantee::parse(&g.status).ok_or_else(|| {
-        tracing::error!(status = g.status, "unknown guarantee status in the store");
-        Refusal::Internal
-    })
-}
 
 /// getbaohaninfo: every field of the spec, from the issued guarantee, the
 /// application, the bidder's profile and documents. The letter comes as

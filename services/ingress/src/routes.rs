@@ -33,6 +33,11 @@ enum Route {
 pub fn all(
     state: Arc<State>,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
+    // The same `/healthz`, `/readyz` and `/metrics` as every service.
+    let probes = baohan_telemetry::probes::routes(
+        state.store.readiness(state.publisher.clone()),
+        state.metrics.registry(),
+    );
     let with_state = warp::any().map(move || state.clone());
     // Raw headers: a value that is not visible ASCII must still get the
     // spec's JSON answer, not a routing rejection.
@@ -71,33 +76,10 @@ pub fn all(
         .and(warp::body::stream())
         .and(with_state.clone())
         .then(|headers, body, state| call(state, Route::Ely, headers, body));
-    let healthz = warp::path!("healthz")
-        .and(warp::get())
-        .map(|| json(StatusCode::OK, &serde_json::json!({"status": "ok"})));
-    let readyz = warp::path!("readyz")
-        .and(warp::get())
-        .and(with_state.clone())
-        .then(ready);
-    let metrics =
-        warp::path!("metrics")
-            .and(warp::get())
-            .and(with_state)
-            .map(|state: Arc<State>| {
-                warp::reply::with_header(
-                    state.metrics.render(),
-                    "content-type",
-                    "text/plain; version=0.0.4",
-                )
-                .into_response()
-            });
     fujian
         .or(ely)
         .unify()
-        .or(healthz)
-        .unify()
-        .or(readyz)
-        .unify()
-        .or(metrics)
+        .or(probes)
         .unify()
         .recover(unmatched)
         .unify()
@@ -222,21 +204,6 @@ fn check_media_type(content_type: Option<&str>) -> Result<(), Refusal> {
     } else {
         Err(Refusal::MediaType(raw.chars().take(64).collect()))
     }
-}
-
-async fn ready(state: Arc<State>) -> warp::reply::Response {
-    let (broker, database) = tokio::join!(state.publisher.ready(), state.store.ping());
-    let database = database.is_ok();
-    let status = if broker && database {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    let word = |ok: bool| if ok { "ok" } else { "unreachable" };
-    json(
-        status,
-        &serde_json::json!({"broker": word(broker), "database": word(database)}),
-    )
 }
 
 async fn unmatched(rejection: Rejection) -> Result<warp::reply::Response, Infallible> {

@@ -4,9 +4,10 @@
 use crate::documents::{self, Context, MakeError};
 use baohan_bus::{Event, Handler, Incoming, Outcome};
 use baohan_domain::application::Status;
+use baohan_store::Store;
 use baohan_store::applications::Find;
 use baohan_store::issuance::Issued;
-use baohan_store::{Store, StoreError};
+use baohan_worker::StepError;
 
 /// The name this consumer's processed marks go under.
 pub const CONSUMER: &str = "issuance";
@@ -16,31 +17,9 @@ pub struct Issuer {
     pub context: Context,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum StepError {
-    #[error("not an event this worker understands: {0}")]
-    Unreadable(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Make(#[from] MakeError),
-    /// Became issuable between the read and the transaction.
-    #[error("application {0} changed while its documents were made")]
-    Stale(String),
-}
-
-impl StepError {
-    /// Retryable or permanent, in one place. A document that cannot be
-    /// made (a missing font, data the letter needs) waits for a fix: it is
-    /// retried through the delay queues, then dead-lettered for redrive.
-    fn outcome(self) -> Outcome {
-        match self {
-            StepError::Unreadable(why) => Outcome::Reject(why),
-            StepError::Store(e) if e.is_transient() => Outcome::Retry(e.to_string()),
-            StepError::Store(e) => Outcome::Reject(e.to_string()),
-            StepError::Make(e) => Outcome::Retry(e.to_string()),
-            StepError::Stale(e) => Outcome::Retry(e),
-        }
+impl From<MakeError> for StepError {
+    fn from(e: MakeError) -> StepError {
+        StepError::Unmade(e.to_string())
     }
 }
 
@@ -48,10 +27,7 @@ impl Handler for Issuer {
     async fn handle(&self, message: Incoming) -> Outcome {
         match self.step(&message).await {
             Ok(()) => Outcome::Done,
-            Err(e) => {
-                tracing::warn!(message_id = %message.id, error = %e, "issuance");
-                e.outcome()
-            }
+            Err(e) => e.outcome(),
         }
     }
 }

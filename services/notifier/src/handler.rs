@@ -17,7 +17,8 @@ use baohan_store::Store;
 use baohan_store::delivery::{Attempt, Due, Next, Step};
 use baohan_telemetry::metrics::{HistogramVec, IntCounterVec, IntGaugeVec};
 use chrono::Utc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// The largest answer read from a platform.
 const MAX_ANSWER: usize = 64 << 10;

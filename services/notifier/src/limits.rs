@@ -6,8 +6,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+// tokio's clock, so the tests run on paused time rather than sleeping.
+use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -168,7 +170,7 @@ impl Limits {
             p.next_slot = at + gap;
             at
         });
-        tokio::time::sleep_until(start.into()).await;
+        tokio::time::sleep_until(start).await;
         permit
     }
 }
@@ -219,13 +221,21 @@ mod tests {
         assert_eq!(l.record("p", true, t2), (State::Closed, false));
     }
 
-    #[tokio::test]
+    /// On paused time: each wait is exactly what the limits say.
+    #[tokio::test(start_paused = true)]
     async fn slots_are_spaced_by_the_rate_and_bounded_in_number() {
         let l = Arc::new(limits());
-        let started = Instant::now();
+        let t0 = Instant::now();
         let a = l.slot("p").await;
+        assert_eq!(t0.elapsed(), Duration::ZERO);
+        // 10 per second: the next slot is 100 ms later.
         let b = l.slot("p").await;
-        // Two in flight at most: the third waits for a permit.
+        assert_eq!(t0.elapsed(), Duration::from_millis(100));
+        // Another platform has its own rate.
+        drop(l.slot("q").await);
+        assert_eq!(t0.elapsed(), Duration::from_millis(100));
+        // Two in flight at most: the third waits for a permit, however
+        // long past its rate slot that is.
         let waiting = {
             let l = l.clone();
             tokio::spawn(async move { l.slot("p").await })
@@ -234,8 +244,10 @@ mod tests {
         assert!(!waiting.is_finished());
         drop(a);
         let _c = waiting.await.unwrap();
+        assert_eq!(t0.elapsed(), Duration::from_millis(400));
         drop(b);
-        // 10 per second: three slots take at least 200 ms.
-        assert!(started.elapsed() >= Duration::from_millis(200));
+        // The rate counts from the third's start, not from its slot.
+        drop(l.slot("p").await);
+        assert_eq!(t0.elapsed(), Duration::from_millis(500));
     }
 }

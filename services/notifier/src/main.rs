@@ -15,5 +15,5 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    baohan_telemetry::service::main("notifier", args.config, notifier::Application::build).await
+    baohan_service::main("notifier", args.config, notifier::build).await
 }

@@ -130,7 +130,7 @@ impl Application {
     }
 }
 
-impl baohan_telemetry::service::Service for Application {
+impl baohan_service::Service for Application {
     async fn run_until_stopped(self, shutdown: CancellationToken) {
         let state = self.state;
         let public = baohan_http::serve(

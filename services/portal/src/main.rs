@@ -15,5 +15,5 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    baohan_telemetry::service::main("portal", args.config, portal::Application::build).await
+    baohan_service::main("portal", args.config, portal::Application::build).await
 }

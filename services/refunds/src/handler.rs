@@ -3,18 +3,20 @@
 //! the end recorded and only finishes an unsettled refund: the payout
 //! provider returns the first receipt for the refund's id.
 
-use crate::policy::{self, Ask};
 use baohan_bus::{Handler, Incoming, Outcome};
 use baohan_config::Refunds as Policy;
 use baohan_domain::command::Command;
 use baohan_gateways::GatewayError;
 use baohan_gateways::payout::{Payouts, Purpose, Transfer};
 use baohan_masking::BankAccount;
+use baohan_protocol::adapter::Adapter;
 use baohan_protocol::adapter::Adapters;
+use baohan_protocol::notices::Notice;
 use baohan_store::Store;
 use baohan_store::applications::Find;
-use baohan_store::endings::{EndCommand, Ended, RefundToPay};
+use baohan_store::endings::{EndCommand, EndPlan, Ended, Ending, RefundToPay, Standing};
 use baohan_worker::step::{StepError, call};
+use chrono::{DateTime, FixedOffset, Utc};
 use std::sync::Arc;
 
 /// The name this consumer's processed marks go under.
@@ -32,10 +34,7 @@ impl Handler for Refunds {
     async fn handle(&self, message: Incoming) -> Outcome {
         match self.step(&message).await {
             Ok(()) => Outcome::Done,
-            Err(e) => {
-                tracing::warn!(message_id = %message.id, error = %e, "refunds");
-                e.outcome()
-            }
+            Err(e) => e.outcome(),
         }
     }
 }
@@ -107,7 +106,7 @@ impl Refunds {
                     actor: "platform",
                     reason: asked.reason,
                 },
-                |s| policy::plan(&asked.ask, s, &self.policy, adapter, now),
+                |s| plan(&asked.ask, s, &self.policy, adapter, now),
             )
             .await?;
         match &ended {
@@ -151,5 +150,107 @@ impl Refunds {
         }
         self.store.settle_refund(refund.id, outcome).await?;
         Ok(())
+    }
+}
+
+// What an early end refunds and owes: pure functions of the standing.
+
+/// What the platform asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    /// Before issue: given up, cancelled.
+    Withdraw,
+    /// 退保.
+    Surrender,
+    /// 保函失效, with why.
+    Invalidate { why: String },
+}
+
+impl Ask {
+    pub fn ending(&self) -> Ending {
+        match self {
+            Ask::Withdraw => Ending::Withdraw,
+            Ask::Surrender => Ending::Surrender,
+            Ask::Invalidate { .. } => Ending::Invalidate,
+        }
+    }
+}
+
+/// When the guarantee began to serve: the bid opening for a bid guarantee
+/// (before it, no bid has relied on the letter), else the validity's start.
+fn start(s: &Standing) -> Option<DateTime<Utc>> {
+    let opening = s
+        .app
+        .details
+        .bid()
+        .map(|b| b.bid_opening.with_timezone(&Utc));
+    opening.or(s.guarantee.map(|g| g.valid_from))
+}
+
+/// The premium refunded: everything paid on a withdrawal before issue; on
+/// a surrender the configured share, before or after the start; nothing
+/// on an invalidation (the guarantee served its term).
+pub fn refund_fen(ask: &Ask, s: &Standing, policy: &Policy, now: DateTime<Utc>) -> i64 {
+    let paid = s.paid_fen.unwrap_or(0);
+    let percent = match ask {
+        Ask::Withdraw => 100,
+        Ask::Invalidate { .. } => 0,
+        Ask::Surrender => match start(s) {
+            Some(start) if now < start => policy.surrender_percent_before_start,
+            _ => policy.surrender_percent_after_start,
+        },
+    };
+    // Integer fen, rounded down: never more than was paid.
+    paid * i64::from(percent) / 100
+}
+
+/// The plan for the store: the refund and the callbacks.
+/// What each end owes is the notice's; whether the platform hears it (and
+/// how) is its adapter's: Fujian has no callback for a withdrawal, ELY has
+/// ELY102 `07`/`06`.
+pub fn plan(
+    ask: &Ask,
+    s: &Standing,
+    policy: &Policy,
+    adapter: &dyn Adapter,
+    now: DateTime<FixedOffset>,
+) -> EndPlan {
+    let notice = match (&s.allowed, ask) {
+        (Ok(()), Ask::Withdraw) => Some(Notice::Cancelled),
+        (Err(reason), Ask::Withdraw) => Some(Notice::CancelRefused {
+            reason: reason.clone(),
+        }),
+        (Ok(()), Ask::Surrender) => Some(Notice::Surrendered {
+            guarantee_no: s
+                .guarantee
+                .map(|g| g.guarantee_no.clone())
+                .unwrap_or_default(),
+        }),
+        (Err(reason), Ask::Surrender) => Some(Notice::SurrenderRefused {
+            reason: reason.clone(),
+        }),
+        (Ok(()), Ask::Invalidate { why }) => s.guarantee.map(|g| Notice::Invalidated {
+            guarantee_no: g.guarantee_no.clone(),
+            at: now,
+            notice: format!(
+                "保函{}已于{}注销（{}）",
+                g.guarantee_no,
+                now.format("%Y-%m-%d %H:%M:%S"),
+                why
+            ),
+        }),
+        (Err(_), Ask::Invalidate { .. }) => None,
+    };
+    let callbacks = notice
+        .map(|n| adapter.render(&s.app.external_no, &n, now))
+        .unwrap_or_default();
+    let refund_fen = if s.allowed.is_ok() {
+        refund_fen(ask, s, policy, now.with_timezone(&Utc))
+    } else {
+        0
+    };
+    EndPlan {
+        refund_fen,
+        callbacks,
     }
 }

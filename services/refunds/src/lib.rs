@@ -8,12 +8,11 @@
 //! when refused; ELY108).
 //!
 //! # Layout
-//! - [`policy`]: what is refunded and what is owed (pure).
-//! - [`handler`]: one command, handled, around the refund's transfer.
+//! - [`handler`]: one command, handled, around the refund's transfer; and
+//!   what is refunded and owed (pure functions of the standing).
 //! - this file: the worker (`baohan-worker`) on `refunds.listen`.
 
 pub mod handler;
-pub mod policy;
 
 use baohan_bus::WorkQueue;
 use baohan_config::Settings;

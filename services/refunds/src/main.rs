@@ -15,5 +15,5 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    baohan_telemetry::service::main("refunds", args.config, refunds::build).await
+    baohan_service::main("refunds", args.config, refunds::build).await
 }

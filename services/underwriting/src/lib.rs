@@ -8,7 +8,7 @@
 //!   and the callbacks (pure; unit-tested).
 //! - [`handler`]: one command, handled; the consume loop is the bus's.
 //! - this file: the worker (`baohan-worker`: the consumer, the outbox
-//!   relay, `/healthz`, `/readyz`, `/metrics` on `workers.listen`).
+//!   relay, `/healthz`, `/readyz`, `/metrics` on `underwriting.listen`).
 
 pub mod decide;
 pub mod handler;
@@ -34,7 +34,7 @@ pub async fn build_with(settings: Settings, adapters: Adapters) -> Result<Applic
         Spec {
             name: "underwriting",
             queue: WorkQueue::Underwriting,
-            listen: settings.workers.listen,
+            listen: settings.underwriting.listen,
             metric: "baohan_underwriting_commands_total",
             help: "Commands handled, by outcome (done, retry, reject)",
         },

@@ -15,5 +15,5 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    baohan_telemetry::service::main("underwriting", args.config, underwriting::build).await
+    baohan_service::main("underwriting", args.config, underwriting::build).await
 }

@@ -19,9 +19,9 @@ use baohan_bus::message::Outgoing;
 use baohan_bus::{ApplicationChanged, Event, Exchange, Protocol, Publisher, Topology, connect};
 use baohan_domain::application::Status;
 use baohan_domain::details::Details;
+use baohan_service::Service;
 use baohan_store::Store;
 use baohan_store::applications::NewApplication;
-use baohan_telemetry::service::Service;
 use baohan_telemetry::trace::TraceParent;
 use baohan_tests::fleet;
 use clap::Parser;
@@ -93,7 +93,7 @@ fn application(i: usize) -> Result<NewApplication, Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args = Args::parse();
-    let mut settings = fleet::scratch_settings().await;
+    let (mut settings, _database) = fleet::scratch_settings().await;
     settings.issuance.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     settings.telemetry.log = "warn".into();
     if let Some(p) = args.prefetch {

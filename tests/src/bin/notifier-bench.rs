@@ -24,6 +24,7 @@
 use baohan_bus::{Publisher, Topology, WorkQueue, connect};
 use baohan_config::Settings;
 use baohan_store::Store;
+use baohan_store::scratch::Scratch;
 use baohan_tests::fleet::{self, Replica};
 use baohan_tests::platform::{ElyPlatform, FujianPlatform, plain};
 use baohan_tests::stub::{Mode, PlatformStub};
@@ -67,11 +68,13 @@ struct Run {
     stub: PlatformStub,
     vars: Vec<(String, String)>,
     replicas: Vec<Replica>,
+    /// Last: the run's database goes with it.
+    _database: Scratch,
 }
 
 impl Run {
     async fn new(extra: Vec<(String, String)>) -> Result<Run, Error> {
-        let settings = fleet::scratch_settings().await;
+        let (settings, _database) = fleet::scratch_settings().await;
         let store = Store::connect(&settings.database)?;
         baohan_store::migrate::migrate(&store).await?;
         let amqp = connect::uri(&settings.broker)?;
@@ -97,6 +100,7 @@ impl Run {
             stub,
             vars,
             replicas: Vec::new(),
+            _database,
         })
     }
 

@@ -7,5 +7,5 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    baohan_telemetry::service::main("notifier", None, notifier::Application::build).await
+    baohan_service::main("notifier", None, notifier::build).await
 }

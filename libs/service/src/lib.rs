@@ -1,6 +1,8 @@
-//! The `main` every service shares: read the settings, start logging,
-//! build, run until SIGTERM or ctrl-c. A service's own `main` is its
-//! command-line description and one call.
+//! What every service is at start and stop: the `main` they share (read
+//! the settings, start logging, build, run until SIGTERM or ctrl-c), the
+//! [`Service`] a build returns, and [`StartError`], why one could not
+//! start. A service's own `main` is its command-line description and one
+//! call.
 
 use baohan_config::Settings;
 use std::fmt::Display;
@@ -8,6 +10,22 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
+
+/// Why a service could not start: exit code 1, logged once.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("metric {0}")]
+    Metric(String),
+    #[error(transparent)]
+    Store(#[from] baohan_store::StoreError),
+    #[error(transparent)]
+    Bus(#[from] baohan_bus::BusError),
+}
 
 /// A built service, ready to run.
 pub trait Service {
@@ -32,7 +50,10 @@ where
             return ExitCode::from(2);
         }
     };
-    let _otlp = crate::init(name, &settings.telemetry);
+    let _otlp = baohan_telemetry::init(name, &settings.telemetry);
+    for d in &settings.deprecations {
+        tracing::warn!(config = %path.display(), "configuration: {d}");
+    }
     let service = match build(settings).await {
         Ok(s) => s,
         Err(e) => {
@@ -41,7 +62,7 @@ where
         }
     };
     let shutdown = CancellationToken::new();
-    tokio::spawn(crate::shutdown_on_signal(shutdown.clone()));
+    tokio::spawn(baohan_telemetry::shutdown_on_signal(shutdown.clone()));
     service.run_until_stopped(shutdown).await;
     ExitCode::SUCCESS
 }
