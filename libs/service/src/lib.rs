@@ -21,6 +21,10 @@ pub enum StartError {
     },
     #[error("metric {0}")]
     Metric(String),
+    /// A setting that is well-formed but unusable, found at start (a font
+    /// that does not load, a certificate that does not match its key).
+    #[error("{key}: {reason}")]
+    Setting { key: &'static str, reason: String },
     #[error(transparent)]
     Store(#[from] baohan_store::StoreError),
     #[error(transparent)]

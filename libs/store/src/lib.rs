@@ -18,7 +18,11 @@
 //! - [`endings`]: withdrawal, surrender, invalidation, and the premium
 //!   refund that may follow.
 //! - [`portal`]: what the bidder portal and the ops API read and change:
-//!   profile, documents, payments, referrals, the timeline.
+//!   profile, documents, the timeline.
+//! - [`payments`]: premiums, by the gateway or a transfer confirmed by a
+//!   maker and a checker; [`notifications`]: the SMS queue;
+//!   [`referrals`]: applications a person decides.
+//! - [`scratch`]: a database for one test, dropped when it ends.
 //! - [`guarantees`]: the read side the synchronous queries answer from.
 //!
 //! Money is `bigint` fen and times are `timestamptz` throughout; personal
@@ -34,9 +38,12 @@ pub mod inbound;
 pub mod issuance;
 pub mod journal;
 pub mod migrate;
+pub mod notifications;
 pub mod outbox;
+pub mod payments;
 pub mod portal;
 pub mod processed;
+pub mod referrals;
 pub mod scratch;
 
 use baohan_config::Database;

@@ -28,6 +28,7 @@ const CONTACT: &str = "contact";
 const CONTACT_TEL: &str = "contactTel";
 
 /// The institution as the payer; every field is required on the wire.
+/// `Err` names the missing key.
 pub fn payer(i: &Institution) -> Result<Party, &'static str> {
     let need = |v: &str, name: &'static str| {
         if v.trim().is_empty() {
@@ -37,12 +38,12 @@ pub fn payer(i: &Institution) -> Result<Party, &'static str> {
         }
     };
     Ok(Party {
-        name: need(&i.name, "name")?,
-        org_num: need(&i.credit_code, "credit_code")?,
-        contact: need(&i.contact, "contact")?,
-        contact_tel: need(i.contact_phone.expose(), "contact_phone")?,
-        bank_account: need(i.bank_account.expose(), "bank_account")?,
-        open_bank: need(&i.open_bank, "open_bank")?,
+        name: need(&i.name, "institution.name")?,
+        org_num: need(&i.credit_code, "institution.credit_code")?,
+        contact: need(&i.contact, "institution.contact")?,
+        contact_tel: need(i.contact_phone.expose(), "institution.contact_phone")?,
+        bank_account: need(i.bank_account.expose(), "institution.bank_account")?,
+        open_bank: need(&i.open_bank, "institution.open_bank")?,
     })
 }
 

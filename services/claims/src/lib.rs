@@ -20,19 +20,15 @@ use baohan_worker::{Base, Spec, Worker};
 use handler::Claims;
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// claimsresultnotice names the institution as the payer in full.
-    #[error("institution.{0} is required by the claims worker (claimsresultnotice compensate*)")]
-    Institution(&'static str),
-    #[error(transparent)]
-    Worker(#[from] baohan_worker::StartError),
-}
+pub use baohan_service::StartError;
 
 pub type Application = Worker<Claims>;
 
 pub async fn build(settings: Settings) -> Result<Application, StartError> {
-    let payer = decide::payer(&settings.institution).map_err(StartError::Institution)?;
+    let payer = decide::payer(&settings.institution).map_err(|key| StartError::Setting {
+        key,
+        reason: "is required by the claims worker (claimsresultnotice compensate*)".into(),
+    })?;
     let base = Base::start(
         &settings,
         Spec {

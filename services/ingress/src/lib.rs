@@ -42,20 +42,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// Why the ingress could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Store(#[from] baohan_store::StoreError),
-    #[error(transparent)]
-    Bus(#[from] baohan_bus::BusError),
-    #[error("issuance.signing_cert: {0}")]
-    SigningCert(String),
-}
+pub use baohan_service::StartError;
 
 /// Body and time limits, from `[ingress]`.
 #[derive(Debug, Clone, Copy)]
@@ -158,7 +145,10 @@ impl Application {
             .as_deref()
             .map(|pem| baohan_pdfsign::cert::parse(pem.as_bytes()))
             .transpose()
-            .map_err(|e| StartError::SigningCert(e.to_string()))?;
+            .map_err(|e| StartError::Setting {
+                key: "issuance.signing_cert",
+                reason: e.to_string(),
+            })?;
         let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         let (tx, rx) = mpsc::unbounded_channel();
         let state = State {

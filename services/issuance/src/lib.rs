@@ -14,34 +14,31 @@ pub mod handler;
 
 use baohan_bus::WorkQueue;
 use baohan_config::Settings;
-use baohan_letter::pdf::{PdfError, Typeface};
+use baohan_letter::pdf::Typeface;
 use baohan_worker::{Base, Spec, Worker};
 use handler::Issuer;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The letter's font: checked at start, not at the first issue.
-    #[error("issuance.font_path: {0}")]
-    Font(#[from] PdfError),
-    /// The signing certificate and key: checked at start too.
-    #[error("issuance.signing_cert / signing_key: {0}")]
-    Signer(String),
-    #[error(transparent)]
-    Worker(#[from] baohan_worker::StartError),
-}
+pub use baohan_service::StartError;
 
 pub type Application = Worker<Issuer>;
 
 pub async fn build(settings: Settings) -> Result<Application, StartError> {
     let i = &settings.issuance;
-    let face = Typeface::load(&i.font_path, i.font_index)?;
+    let face = Typeface::load(&i.font_path, i.font_index).map_err(|e| StartError::Setting {
+        key: "issuance.font_path",
+        reason: e.to_string(),
+    })?;
     let signer = match (&i.signing_cert, &i.signing_key) {
         (Some(cert), Some(key)) => baohan_pdfsign::Signer::load(cert.as_bytes(), key.expose())
-            .map_err(|e| StartError::Signer(e.to_string()))?,
+            .map_err(|e| StartError::Setting {
+                key: "issuance.signing_cert / signing_key",
+                reason: e.to_string(),
+            })?,
         _ => {
-            return Err(StartError::Signer(
-                "both are required: letters are issued signed".into(),
-            ));
+            return Err(StartError::Setting {
+                key: "issuance.signing_cert / signing_key",
+                reason: "both are required: letters are issued signed".into(),
+            });
         }
     };
     let base = Base::start(

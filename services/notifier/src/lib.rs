@@ -28,13 +28,7 @@ use schedule::Schedule;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("http client: {0}")]
-    Http(String),
-    #[error(transparent)]
-    Worker(#[from] baohan_worker::StartError),
-}
+pub use baohan_service::StartError;
 
 /// The notifier on `baohan-worker`, with its backlog gauges beside it.
 pub type Application = Worker<Notifier>;
@@ -58,7 +52,10 @@ pub async fn build_with(settings: Settings, adapters: Adapters) -> Result<Applic
         .redirect(reqwest::redirect::Policy::none())
         .https_only(!insecure_http_allowed(&settings.platforms))
         .build()
-        .map_err(|e| StartError::Http(e.to_string()))?;
+        .map_err(|e| StartError::Setting {
+            key: "notifier",
+            reason: format!("http client: {e}"),
+        })?;
     let schedule = Schedule {
         waits: n
             .schedule_secs

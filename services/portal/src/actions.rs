@@ -11,9 +11,8 @@ use baohan_gateways::payment::Charge;
 use baohan_protocol::notices::{Notice, PaidBy};
 use baohan_store::StoreError;
 use baohan_store::applications::{AppRow, NewCallback};
-use baohan_store::portal::{
-    Channel, DocumentInfo, Lookup, PaymentRow, PortalView, Refused, Upload,
-};
+use baohan_store::payments::{Channel, PaymentRow};
+use baohan_store::portal::{DocumentInfo, Lookup, PortalView, Refused, Upload};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use warp::http::StatusCode;

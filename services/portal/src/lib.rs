@@ -33,20 +33,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("portal.sms: {0:?} is neither \"log\" nor \"file:PATH\"")]
-    Sms(String),
-    #[error(transparent)]
-    Store(#[from] baohan_store::StoreError),
-    #[error(transparent)]
-    Bus(#[from] baohan_bus::BusError),
-}
+pub use baohan_service::StartError;
 
 /// What every request handler shares.
 pub struct State {
@@ -89,7 +76,12 @@ impl Application {
             "log" => Arc::new(LogSink),
             other => match other.strip_prefix("file:") {
                 Some(path) if !path.is_empty() => Arc::new(FileSink::new(path.into())),
-                _ => return Err(StartError::Sms(other.to_owned())),
+                _ => {
+                    return Err(StartError::Setting {
+                        key: "portal.sms",
+                        reason: format!("{other:?} is neither \"log\" nor \"file:PATH\""),
+                    });
+                }
             },
         };
         let bind = |addr: SocketAddr| async move {

@@ -138,7 +138,7 @@ pub fn routes(
                 let id = Uuid::parse_str(&id).map_err(|_| Problem::NotFound("payment"))?;
                 let body = optional_object(http::read_limited(body, JSON_LIMIT, "body").await?)?;
                 same_operator(&body, operator)?;
-                let payment_json = |p: &baohan_store::portal::PaymentRow| {
+                let payment_json = |p: &baohan_store::payments::PaymentRow| {
                     json!({"id": p.id, "status": p.status,
                            "recorded_by": p.recorded_by, "confirmed_by": p.confirmed_by})
                 };
