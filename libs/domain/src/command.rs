@@ -5,8 +5,8 @@
 //! interface (`baohan_protocol::fujian::messages::baohanapply::to_command`,
 //! `…::ely::messages::ely109::to_command`). Past the ingress nothing knows
 //! which spec a command came by, except through the `Protocol` and the
-//! platform id beside it. The queries (getbaohaninfo, ELY103, ELY104) are
-//! answered by the ingress at once and never become commands.
+//! platform id beside it. A [`Query`] (getbaohaninfo, ELY103, ELY104) is
+//! answered by the ingress at once and never goes on the bus.
 
 use crate::ids::{Checked, CreditCode, ResidentId};
 use crate::money::Fen;
@@ -42,6 +42,27 @@ impl Command {
             Command::Claim(_) => "claim",
         }
     }
+}
+
+/// What a platform may ask to know, answered at once from what issuance
+/// wrote, never put on the bus (getbaohaninfo, ELY103, ELY104). Each
+/// spec's answer is its own; the question is the same.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    /// Everything about an issued guarantee: the letter, its files, the
+    /// premium, the bidder's profile (getbaohaninfo).
+    Guarantee {
+        application: String,
+        guarantee_no: String,
+    },
+    /// The signed letter itself (ELY103).
+    Letter { application: String },
+    /// Is this letter one we signed, for this guarantee (ELY104)? The
+    /// letter as sent: Base64 of the PDF.
+    Verify {
+        guarantee_no: String,
+        letter_base64: String,
+    },
 }
 
 /// How the platform hears that we refuse what it asked.

@@ -410,9 +410,9 @@ impl Store {
         match &outcome {
             Ok((gateway_ref, paid_at)) => {
                 tx.execute(
-                    "update claims set status = 'paid', gateway_ref = $2, paid_at = $3,
+                    "update claims set status = $4, gateway_ref = $2, paid_at = $3,
                        updated_at = now() where id = $1",
-                    &[&claim_id, gateway_ref, paid_at],
+                    &[&claim_id, gateway_ref, paid_at, &to.as_str()],
                 )
                 .await?;
                 let to = g
@@ -438,9 +438,9 @@ impl Store {
             }
             Err(why) => {
                 tx.execute(
-                    "update claims set status = 'rejected', result_note = $2, updated_at = now()
+                    "update claims set status = $3, result_note = $2, updated_at = now()
                      where id = $1",
-                    &[&claim_id, why],
+                    &[&claim_id, why, &to.as_str()],
                 )
                 .await?;
                 applications::record(

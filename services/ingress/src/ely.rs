@@ -10,6 +10,7 @@ use baohan_bus::Protocol;
 use baohan_config::PlatformKind;
 use baohan_domain::command::Command;
 use baohan_protocol::Provider;
+use baohan_protocol::ely::messages::{ely103, ely104};
 use baohan_protocol::ely::{self, ElyRequest, ResponseCode, Transcode, codec};
 use baohan_protocol::wire::{Map, WireMessage};
 use baohan_telemetry::trace::TraceParent;
@@ -76,10 +77,10 @@ pub async fn handle(
     let platform_id = platform.id.as_str();
     let (key, check) = match &opened.request {
         ElyRequest::Ely103(q) => {
-            return crate::queries::ely103(state, &platform, q).await;
+            return crate::queries::answer(state, &platform, ely103::to_query(q)).await;
         }
         ElyRequest::Ely104(q) => {
-            return crate::queries::ely104(state, &platform, q).await;
+            return crate::queries::answer(state, &platform, ely104::to_query(q)).await;
         }
         ElyRequest::Ely101(a) => (Some(("applicationId", a.application_id.clone())), None),
         ElyRequest::Ely107(i) => (

@@ -8,7 +8,7 @@ use crate::{Seen, State};
 use baohan_bus::Protocol;
 use baohan_config::PlatformKind;
 use baohan_protocol::Provider;
-use baohan_protocol::fujian::messages::{BaohanApplyReply, Reply, ResultCode};
+use baohan_protocol::fujian::messages::{BaohanApplyReply, Reply, ResultCode, getbaohaninfo};
 use baohan_protocol::fujian::{self, FujianRequest, Interface};
 use baohan_protocol::wire::{Map, Value, WireMessage};
 use baohan_telemetry::trace::TraceParent;
@@ -66,7 +66,7 @@ pub async fn handle(
     let platform_id = platform.id.as_str();
     let (key, pay_token, reply, check) = match &request {
         FujianRequest::Getbaohaninfo(q) => {
-            return crate::queries::getbaohaninfo(state, platform_id, q).await;
+            return crate::queries::answer(state, &platform, getbaohaninfo::to_query(q)).await;
         }
         FujianRequest::Baohanapply(a) => {
             let token = accept::new_pay_token();

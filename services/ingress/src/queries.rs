@@ -11,17 +11,14 @@ use crate::State;
 use crate::pool::Size;
 use crate::refusal::Refusal;
 use baohan_config::{Platform, PlatformKind};
+use baohan_domain::command::Query;
 use baohan_gm::Encoding;
 use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
 use baohan_pdfsign::{cert, pdf};
 use baohan_protocol::Fen;
-use baohan_protocol::ely::messages::{
-    Ely103, Ely103Response, Ely104, Ely104Response, VerifyStatus,
-};
+use baohan_protocol::ely::messages::{Ely103Response, Ely104Response, VerifyStatus};
 use baohan_protocol::ely::{ResponseCode, codec};
-use baohan_protocol::fujian::messages::{
-    BaohanInfo, GetBaohanInfo, GetBaohanInfoReply, ResultCode,
-};
+use baohan_protocol::fujian::messages::{BaohanInfo, GetBaohanInfoReply, ResultCode};
 use baohan_protocol::wire::Map;
 use baohan_protocol::wire::Nested;
 use baohan_protocol::wire::WireMessage;
@@ -29,28 +26,45 @@ use baohan_protocol::wire::{DashedDate, DateTimeSec};
 use baohan_store::guarantees::GuaranteeFiles;
 use std::sync::Arc;
 
+/// Answers the domain's question, each in the spec that asks it: the
+/// guarantee (getbaohaninfo, Fujian's `BaohanInfo`), the letter (ELY103)
+/// and its verification (ELY104), the last two sealed for an ELY platform.
+pub async fn answer(state: &State, platform: &Arc<Platform>, query: Query) -> Result<Map, Refusal> {
+    match query {
+        Query::Guarantee {
+            application,
+            guarantee_no,
+        } => getbaohaninfo(state, platform.id.as_str(), &application, &guarantee_no).await,
+        Query::Letter { application } => ely103(state, platform, &application).await,
+        Query::Verify {
+            guarantee_no,
+            letter_base64,
+        } => ely104(state, platform, &guarantee_no, letter_base64).await,
+    }
+}
+
 /// getbaohaninfo: every field of the spec, from the issued guarantee, the
 /// application, the bidder's profile and documents. The letter comes as
 /// Base64 in `baohanfile` and, like every other file, as a signed URL
 /// that expires (docs/protocol.md, "Downloads").
-pub async fn getbaohaninfo(
+async fn getbaohaninfo(
     state: &State,
     platform_id: &str,
-    q: &GetBaohanInfo,
+    applyno: &str,
+    baohanno: &str,
 ) -> Result<Map, Refusal> {
     let Some(found) = state
         .store
-        .guarantee_files(platform_id, &q.applyno, &q.baohanno)
+        .guarantee_files(platform_id, applyno, baohanno)
         .await?
     else {
         return Err(Refusal::NotFound(format!(
-            "applyno {} / baohanno {}: no such issued guarantee",
-            q.applyno, q.baohanno
+            "applyno {applyno} / baohanno {baohanno}: no such issued guarantee"
         )));
     };
     let info = baohan_info(state, platform_id, &found).map_err(|missing| {
         // Issued letters always have these; a gap is ours, not the caller's.
-        tracing::error!(applyno = %q.applyno, missing, "getbaohaninfo: stored data incomplete");
+        tracing::error!(%applyno, missing, "getbaohaninfo: stored data incomplete");
         Refusal::Internal
     })?;
     Ok(GetBaohanInfoReply {
@@ -138,15 +152,18 @@ fn rate(premium_fen: i64, amount_fen: i64) -> String {
 
 /// ELY103: the signed letter, Base64, in a digital envelope (the spec
 /// asks for one: the file is large, and SM4 carries it).
-pub async fn ely103(state: &State, platform: &Arc<Platform>, q: &Ely103) -> Result<Map, Refusal> {
+async fn ely103(
+    state: &State,
+    platform: &Arc<Platform>,
+    application_id: &str,
+) -> Result<Map, Refusal> {
     let letter = state
         .store
-        .document_content(platform.id.as_str(), &q.application_id, "letter")
+        .document_content(platform.id.as_str(), application_id, "letter")
         .await?;
     let Some((file_name, _, content)) = letter else {
         return Err(Refusal::NotFound(format!(
-            "applicationId {}: no issued guarantee",
-            q.application_id
+            "applicationId {application_id}: no issued guarantee"
         )));
     };
     let platform = platform.clone();
@@ -172,20 +189,23 @@ pub async fn ely103(state: &State, platform: &Arc<Platform>, q: &Ely103) -> Resu
 ///
 /// ELY104 comes in a digital envelope, which proves nothing of its
 /// sender; it only ever reads, and answers only the spec's fields.
-pub async fn ely104(state: &State, platform: &Arc<Platform>, q: &Ely104) -> Result<Map, Refusal> {
+async fn ely104(
+    state: &State,
+    platform: &Arc<Platform>,
+    guarantee_id: &str,
+    data: String,
+) -> Result<Map, Refusal> {
     let platform_id = platform.id.as_str();
     let Some(g) = state
         .store
-        .guarantee_by_no(platform_id, &q.guarantee_id)
+        .guarantee_by_no(platform_id, guarantee_id)
         .await?
     else {
         return Err(Refusal::NotFound(format!(
-            "guaranteeId {}: no such guarantee",
-            q.guarantee_id
+            "guaranteeId {guarantee_id}: no such guarantee"
         )));
     };
     // Base64 of the file, its SM3 and the SM2 check: on the crypto pool.
-    let data = q.guarantee_data.clone();
     let ours = state.signing_cert.clone();
     let verified = state
         .pool
@@ -209,7 +229,7 @@ pub async fn ely104(state: &State, platform: &Arc<Platform>, q: &Ely104) -> Resu
                 .map(chrono::DateTime::<chrono::Utc>::from),
         ),
         Err(why) => {
-            tracing::info!(platform = platform_id, guarantee = %q.guarantee_id, why, "ELY104: not genuine");
+            tracing::info!(platform = platform_id, guarantee = %guarantee_id, why, "ELY104: not genuine");
             (
                 VerifyStatus::Invalid,
                 state.signing_cert.as_ref(),
@@ -231,7 +251,7 @@ pub async fn ely104(state: &State, platform: &Arc<Platform>, q: &Ely104) -> Resu
         )
     };
     let business = Ely104Response {
-        guarantee_id: q.guarantee_id.clone(),
+        guarantee_id: guarantee_id.to_owned(),
         status,
         cert_num: s.serial,
         cert_owner: cert::common_name(&s.subject).chars().take(100).collect(),

@@ -1,3 +1,5 @@
+use baohan_domain::command::Query;
+
 crate::wire_message! {
     /// ELY103 保函文件查询: the platform fetches the guarantee file.
     /// The response travels in a digital envelope.
@@ -26,5 +28,12 @@ fn check(r: &Ely103Response) -> Result<(), crate::Invalid> {
             "guaranteeFileName",
             crate::Problem::Format("a file name ending in .pdf"),
         ))
+    }
+}
+
+/// ELY103 as the domain's question: the signed letter.
+pub fn to_query(q: &Ely103) -> Query {
+    Query::Letter {
+        application: q.application_id.clone(),
     }
 }

@@ -1,4 +1,5 @@
 use crate::wire::{DashedDate, DateTimeSec};
+use baohan_domain::command::Query;
 
 crate::wire_enum! {
     /// 验签状态
@@ -39,5 +40,13 @@ crate::wire_message! {
         cert_author: req String = "certAuthor" max 100;
         /// 签章时间
         sign_time: req DateTimeSec = "signTime";
+    }
+}
+
+/// ELY104 as the domain's question: is this letter ours?
+pub fn to_query(q: &Ely104) -> Query {
+    Query::Verify {
+        guarantee_no: q.guarantee_id.clone(),
+        letter_base64: q.guarantee_data.clone(),
     }
 }

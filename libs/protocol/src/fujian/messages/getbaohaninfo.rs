@@ -1,6 +1,7 @@
 use super::ResultCode;
 use crate::money::Fen;
 use crate::wire::{DateTimeSec, FILE_MAX, Nested};
+use baohan_domain::command::Query;
 use baohan_masking::{BankAccount, IdNumber, PersonName, Phone};
 
 crate::wire_message! {
@@ -92,4 +93,12 @@ fn check_reply(r: &GetBaohanInfoReply) -> Result<(), crate::Invalid> {
         super::required_because(&r.data, "data", "code is 1", &mut errors);
     }
     super::finish(errors)
+}
+
+/// getbaohaninfo as the domain's question.
+pub fn to_query(q: &GetBaohanInfo) -> Query {
+    Query::Guarantee {
+        application: q.applyno.clone(),
+        guarantee_no: q.baohanno.clone(),
+    }
 }
